@@ -1,0 +1,127 @@
+# EdgeBERT on Linux: one `make` builds everything, `make check` runs every test.
+#
+#   make            libedgebert (static + shared), tools, tests, edgebert.ko, QEMU
+#   make check      host Check suites + in-VM suites, one "N passed, N failed" line
+#   make demo       boot the VM with the device and run the demo
+#   make check-asan host suites under ASan/UBSan
+#   make lint       checkpatch --strict and sparse on the kernel module
+#
+# Layout: runtime/core/*.c is the OS-free compute core (also compiled into the
+# QEMU device), runtime/*.c the rest of libedgebert, tools/cli/NAME.c one tool
+# each, tests/{host,vm}/NAME.c one Check suite each (see tests/README.md).
+
+BUILD      ?= build
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+# Debian's 6.1 headers, not the running kernel (the host may run another one).
+KDIR       ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*-amd64/build)))
+
+PKGS       := libdrm libnl-genl-3.0 liburing
+EB_CFLAGS  := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC -pthread \
+	      -Iinclude -Iruntime -Iuapi -Itests/lib -MMD -MP \
+	      $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+EB_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+CORE_SRCS  := $(sort $(wildcard runtime/core/*.c))
+LIB_SRCS   := $(sort $(wildcard runtime/*.c)) $(CORE_SRCS)
+TOOL_SRCS  := $(sort $(wildcard tools/cli/*.c))
+HOST_TESTS := $(sort $(wildcard tests/host/*.c))
+VM_TESTS   := $(sort $(wildcard tests/vm/*.c))
+TESTLIB    := $(sort $(wildcard tests/lib/*.c))
+
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TESTLIB_OBJS := $(TESTLIB:%.c=$(BUILD)/obj/%.o)
+TOOLS      := $(TOOL_SRCS:tools/cli/%.c=$(BUILD)/bin/%)
+HOST_BINS  := $(HOST_TESTS:tests/host/%.c=$(BUILD)/tests/host/%)
+VM_BINS    := $(VM_TESTS:tests/vm/%.c=$(BUILD)/tests/vm/%)
+
+LIBA       := $(BUILD)/lib/libedgebert.a
+LIBSO      := $(BUILD)/lib/libedgebert.so.0
+PCFILE     := $(BUILD)/lib/pkgconfig/edgebert.pc
+DEPS_OK    := $(BUILD)/.deps-ok
+QEMU       := $(BUILD)/qemu-system-x86_64
+
+.PHONY: all lib tools tests module qemu check check-host check-vm check-asan \
+	demo lint clean deps
+.DEFAULT_GOAL := all
+
+all: lib tools tests module qemu
+
+# Installs missing Debian packages when root, else names them and stops.
+$(DEPS_OK): tools/deps.sh
+	@mkdir -p $(@D)
+	@tools/deps.sh
+	@touch $@
+deps: $(DEPS_OK)
+
+lib: $(LIBA) $(LIBSO) $(PCFILE)
+tools: $(TOOLS)
+tests: $(HOST_BINS) $(VM_BINS)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(EB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBSO): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libedgebert.so.0 $(CFLAGS) -o $@ $^ $(EB_LIBS)
+	ln -sf libedgebert.so.0 $(BUILD)/lib/libedgebert.so
+
+$(PCFILE): runtime/edgebert.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|/usr/local|' -e 's|@LIBS@|$(EB_LIBS)|' $< > $@
+
+# Tools and tests link the static library so they run anywhere (also in the VM).
+$(BUILD)/bin/%: $(BUILD)/obj/tools/cli/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(EB_LIBS)
+
+$(BUILD)/tests/host/%: $(BUILD)/obj/tests/host/%.o $(TESTLIB_OBJS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBA) $(CHECK_LIBS) $(EB_LIBS)
+
+$(BUILD)/tests/vm/%: $(BUILD)/obj/tests/vm/%.o $(TESTLIB_OBJS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBA) $(CHECK_LIBS) $(EB_LIBS)
+
+# The kernel module (top-level Kbuild). Objects land next to the sources, as
+# with any M= build.
+module: $(DEPS_OK)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+# QEMU with our device, cached outside the checkout (tools/qemu/build.sh).
+qemu: $(DEPS_OK)
+	@mkdir -p $(BUILD)
+	tools/qemu/build.sh $(QEMU)
+
+check: all
+	tests/run-all $(BUILD)
+
+check-host: lib tests tools
+	tests/run-suites host $(BUILD)/tests/host/*
+
+check-vm: all
+	tests/run-suites vm tools/vm/run -- /tests/run-vm-suites
+
+check-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		lib tests tools
+	tests/run-suites host-asan build-asan/tests/host/*
+
+demo: all
+	tools/vm/run -- /bin/edgebert-demo
+
+lint: $(DEPS_OK)
+	tools/kernel-lint.sh $(KDIR)
+
+clean:
+	rm -rf $(BUILD) build-asan
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

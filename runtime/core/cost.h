@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The EdgeBERT cost model: hardware parameters, operating points, and the
+ * cycles / time / energy of each graph command. OS-free: the runtime's DVFS
+ * policy predicts with it and the QEMU device charges with it, so both agree.
+ * The formulas are documented in docs/cost-model.md.
+ */
+#ifndef EB_CORE_COST_H
+#define EB_CORE_COST_H
+
+#include <stdint.h>
+
+#define EB_MAX_OPPS	32
+#define EB_MAX_HEADS	12
+
+/* Model dimensions (ALBERT). */
+struct eb_dims {
+	uint32_t vocab_size;
+	uint32_t max_position;
+	uint32_t type_vocab_size;
+	uint32_t embed_dim;	/* E */
+	uint32_t hidden;	/* H */
+	uint32_t heads;
+	uint32_t ffn;
+	uint32_t layers;
+};
+
+struct eb_opp {
+	uint32_t freq_khz;
+	uint32_t volt_uv;
+};
+
+/*
+ * Hardware parameters: what the device's capability registers report
+ * (docs/device.md); eb_hw_default() gives the device's defaults.
+ */
+struct eb_hw {
+	uint32_t mac_lanes;
+	uint32_t vector_lanes;
+	uint32_t freq_max_khz;
+	uint32_t volt_min_uv;
+	uint32_t volt_max_uv;
+	uint32_t ldo_step_uv;
+	uint32_t ldo_settle_ns;
+	uint32_t adpll_relock_ns;
+	uint32_t mac_energy_fj;		/* per MAC at volt_max */
+	uint32_t vector_energy_fj;	/* per vector-lane op at volt_max */
+	uint32_t leakage_uw;		/* at volt_max, while busy */
+	uint32_t envm_read_fj_per_byte;
+	uint32_t sram_read_fj_per_byte;
+	uint32_t opp_count;
+	struct eb_opp opp[EB_MAX_OPPS];	/* index 0 = lowest voltage */
+};
+
+/* Work of one command, counted from the model's dims (and sparsity). */
+struct eb_work {
+	uint64_t macs;		/* multiply-accumulates issued (set cycles) */
+	uint64_t macs_gated;	/* of those, with a zero weight: clock-gated */
+	uint64_t vector_ops;	/* softmax, layernorm, GELU, tanh, entropy lanes */
+	uint64_t envm_bytes;	/* read from eNVM */
+	uint64_t sram_bytes;	/* weights read from SRAM */
+};
+
+struct eb_cost {
+	uint64_t cycles;
+	uint64_t ns;
+	uint64_t energy_pj;
+};
+
+/* The device's default parameters and OPP table (docs/device.md). */
+void eb_hw_default(struct eb_hw *hw);
+
+/* Frequency the alpha-power law allows at a voltage (docs/device.md). */
+uint32_t eb_hw_law_freq_khz(const struct eb_hw *hw, uint32_t volt_uv);
+
+/* 0, or -EINVAL if the OPP table is not monotonic or outside the limits. */
+int eb_hw_validate(const struct eb_hw *hw);
+
+/*
+ * Work of the graph commands. span_keys[h] is how many keys each query of
+ * head h attends to (its attention span, at most seq); 0 skips the head.
+ * zero_weights counts the layer's zero weights (clock-gated MACs).
+ */
+void eb_work_embed(const struct eb_dims *d, uint32_t seq, uint64_t envm_bytes,
+		   struct eb_work *w);
+void eb_work_layer(const struct eb_dims *d, uint32_t seq, const uint32_t *span_keys,
+		   uint64_t zero_weights, struct eb_work *w);
+void eb_work_offramp(const struct eb_dims *d, uint32_t labels, struct eb_work *w);
+void eb_work_add(struct eb_work *acc, const struct eb_work *w);
+
+/* Cycles, time and energy of some work at operating point opp. */
+void eb_cost_of(const struct eb_hw *hw, const struct eb_work *w, uint32_t opp,
+		struct eb_cost *c);
+
+/* Modeled time of a DVFS transition (LDO settle + ADPLL relock). */
+uint64_t eb_transition_ns(const struct eb_hw *hw, uint32_t from, uint32_t to);
+
+#endif /* EB_CORE_COST_H */
