@@ -13,6 +13,23 @@
 #define EB_MAX_OPPS	32
 #define EB_MAX_HEADS	12
 
+/* Alpha-power law of docs/device.md: threshold voltage, alpha = 3/2. */
+#define EB_VTH_UV	300000u
+
+/*
+ * A clock-gated MAC (zero weight) still latches its operands and clocks the
+ * tree up to the gate: it costs 1/EB_GATED_MAC_DIV of a MAC's energy.
+ */
+#define EB_GATED_MAC_DIV	8u
+
+/* Vector-lane ops per element of each special function (docs/cost-model.md). */
+#define EB_VOPS_SOFTMAX		3u	/* exp, accumulate, normalise */
+#define EB_VOPS_LAYERNORM	4u	/* mean, variance, normalise, affine */
+#define EB_VOPS_GELU		1u
+#define EB_VOPS_TANH		1u
+#define EB_VOPS_ADD		1u	/* residual / embedding sums */
+#define EB_VOPS_ENTROPY		2u	/* log, multiply-accumulate */
+
 /* Model dimensions (ALBERT). */
 struct eb_dims {
 	uint32_t vocab_size;
@@ -94,5 +111,11 @@ void eb_cost_of(const struct eb_hw *hw, const struct eb_work *w, uint32_t opp,
 
 /* Modeled time of a DVFS transition (LDO settle + ADPLL relock). */
 uint64_t eb_transition_ns(const struct eb_hw *hw, uint32_t from, uint32_t to);
+
+/*
+ * Energy of a DVFS transition: 0 in this model (the LDO and ADPLL draw is
+ * negligible next to compute; the stall itself is not "busy" time).
+ */
+#define EB_TRANSITION_ENERGY_PJ	0u
 
 #endif /* EB_CORE_COST_H */
