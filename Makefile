@@ -104,15 +104,15 @@ check: all
 	tests/run-all $(BUILD)
 
 check-host: lib tests tools
-	tests/run-suites host $(BUILD)/tests/host/*
+	tests/run-all --host $(BUILD)
 
 check-vm: all
-	tests/run-suites vm tools/vm/run -- /tests/run-vm-suites
+	tests/run-all --vm $(BUILD)
 
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		lib tests tools
-	tests/run-suites host-asan build-asan/tests/host/*
+	tests/run-all --host build-asan
 
 demo: all
 	tools/vm/run -- /bin/edgebert-demo
