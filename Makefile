@@ -115,7 +115,7 @@ check-asan:
 	tests/run-all --host build-asan
 
 demo: all
-	tools/vm/run -- /bin/edgebert-demo
+	tools/demo.sh
 
 lint: $(DEPS_OK)
 	tools/kernel-lint.sh $(KDIR)
