@@ -214,6 +214,12 @@ static uint64_t scale_v2(uint64_t x, uint32_t v, uint32_t vmax)
 	return x * v / vmax * v / vmax;
 }
 
+/* Leakage power at v, in nW (nW * ns = aJ). */
+static uint64_t leak_nw(const struct eb_hw *hw, uint32_t v)
+{
+	return (uint64_t)hw->leakage_uw * 1000 * v / hw->volt_max_uv;
+}
+
 /*
  * cycles = ceil(macs / mac_lanes) + ceil(vector_ops / vector_lanes): the
  * special functions consume the MAC array's results, so they do not overlap.
@@ -229,7 +235,7 @@ void eb_cost_of(const struct eb_hw *hw, const struct eb_work *w, uint32_t opp,
 {
 	const struct eb_opp *o;
 	uint32_t v, vmax = hw->volt_max_uv;
-	uint64_t gated, mac_aj, vec_aj, leak_nw, aj;
+	uint64_t gated, mac_aj, vec_aj, aj;
 
 	if (!hw->opp_count) {
 		*c = (struct eb_cost){ 0 };
@@ -245,11 +251,10 @@ void eb_cost_of(const struct eb_hw *hw, const struct eb_work *w, uint32_t opp,
 
 	mac_aj = scale_v2((uint64_t)hw->mac_energy_fj * AJ_PER_FJ, v, vmax);
 	vec_aj = scale_v2((uint64_t)hw->vector_energy_fj * AJ_PER_FJ, v, vmax);
-	leak_nw = (uint64_t)hw->leakage_uw * 1000 * v / vmax;	/* nW * ns = aJ */
 	gated = w->macs_gated < w->macs ? w->macs_gated : w->macs;
 
 	aj = (w->macs - gated) * mac_aj + gated * mac_aj / EB_GATED_MAC_DIV +
-	     w->vector_ops * vec_aj + leak_nw * c->ns +
+	     w->vector_ops * vec_aj + leak_nw(hw, v) * c->ns +
 	     (w->envm_bytes * hw->envm_read_fj_per_byte +
 	      w->sram_bytes * hw->sram_read_fj_per_byte) * AJ_PER_FJ;
 	c->energy_pj = (aj + AJ_PER_PJ / 2) / AJ_PER_PJ;
@@ -267,4 +272,17 @@ uint64_t eb_transition_ns(const struct eb_hw *hw, uint32_t from, uint32_t to)
 	dv = a->volt_uv > b->volt_uv ? a->volt_uv - b->volt_uv : b->volt_uv - a->volt_uv;
 	return (hw->ldo_step_uv ? ceil_div(dv, hw->ldo_step_uv) : 0) * hw->ldo_settle_ns +
 	       (a->freq_khz != b->freq_khz ? hw->adpll_relock_ns : 0);
+}
+
+uint64_t eb_transition_pj(const struct eb_hw *hw, uint32_t from, uint32_t to)
+{
+	uint32_t v;
+
+	if (from >= hw->opp_count || to >= hw->opp_count || from == to)
+		return 0;
+	v = hw->opp[from].volt_uv > hw->opp[to].volt_uv ? hw->opp[from].volt_uv :
+							   hw->opp[to].volt_uv;
+	if (v > hw->volt_max_uv)
+		v = hw->volt_max_uv;
+	return (leak_nw(hw, v) * eb_transition_ns(hw, from, to) + AJ_PER_PJ / 2) / AJ_PER_PJ;
 }

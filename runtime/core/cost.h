@@ -113,9 +113,9 @@ void eb_cost_of(const struct eb_hw *hw, const struct eb_work *w, uint32_t opp,
 uint64_t eb_transition_ns(const struct eb_hw *hw, uint32_t from, uint32_t to);
 
 /*
- * Energy of a DVFS transition: 0 in this model (the LDO and ADPLL draw is
- * negligible next to compute; the stall itself is not "busy" time).
+ * Energy of a DVFS transition: leakage at the higher of the two voltages
+ * over eb_transition_ns() (the stall is busy time; LDO/ADPLL draw neglected).
  */
-#define EB_TRANSITION_ENERGY_PJ	0u
+uint64_t eb_transition_pj(const struct eb_hw *hw, uint32_t from, uint32_t to);
 
 #endif /* EB_CORE_COST_H */
