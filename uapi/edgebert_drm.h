@@ -140,7 +140,8 @@ struct drm_edgebert_bo_wait {
  * driver gives the device a page list per BO. The command buffer is
  * bo_handles[cmdbuf_index] at [cmdbuf_offset, cmdbuf_offset + cmdbuf_size).
  */
-#define EDGEBERT_SUBMIT_EVENT		(1u << 0)	/* send a drm_edgebert_event_job on the fd */
+/* EDGEBERT_SUBMIT_EVENT: send a struct drm_edgebert_event_job on the fd. */
+#define EDGEBERT_SUBMIT_EVENT		(1u << 0)
 #define EDGEBERT_SUBMIT_FLAGS		(EDGEBERT_SUBMIT_EVENT)
 
 #define EDGEBERT_OPP_CURRENT		0xffffffffu	/* keep the device's current point */
