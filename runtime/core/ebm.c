@@ -119,6 +119,11 @@ static struct eb_tensor *task_slot(struct eb_task_weights *tw, uint32_t idx)
 	}
 }
 
+const struct eb_tensor *eb_task_tensor(const struct eb_task_weights *tw, uint32_t idx)
+{
+	return task_slot((struct eb_task_weights *)tw, idx);
+}
+
 /* ---- validation helpers ---- */
 
 static int check_dims(const struct eb_dims *d, struct eb_msg *m)

@@ -61,6 +61,9 @@ const char *eb_task_tensor_name(uint32_t idx);	/* "ramp.pool.w" for ramps */
 void eb_task_tensor_shape(const struct eb_dims *d, uint32_t labels, uint32_t idx,
 			  uint32_t *rows, uint32_t *cols);
 
+/* Tensor idx (in the order above) of parsed task weights. */
+const struct eb_tensor *eb_task_tensor(const struct eb_task_weights *tw, uint32_t idx);
+
 /*
  * Parse a TASK_WEIGHTS blob (8-byte aligned). Its dims must equal d
  * (the device passes the dims it was configured with); labels is returned
