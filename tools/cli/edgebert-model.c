@@ -146,6 +146,8 @@ static int cmd_random(int argc, char **argv)
 			a = rows == 1 ? 0.1 : 1.7 / sqrt(cols);
 			if (!strcmp(name, "pos_emb") || !strcmp(name, "type_emb"))
 				a = 0.5;
+			if (!strcmp(name, "ramp.cls.w"))	/* confident ramps: entropies vary */
+				a = 12.0 / sqrt(cols);
 			tens[t][i] = rand_tensor((size_t)rows * cols, a, ln_g ? 1.0 : 0.0,
 						 rows == 1 ? 0.0 : sparsity, &seed);
 			if (!tens[t][i])
