@@ -247,6 +247,11 @@ const uint8_t *edgebert_envm_image(EdgebertState *s, uint64_t *size)
     return nv->slot[nv->hdr.slot];
 }
 
+uint32_t edgebert_envm_generation(EdgebertState *s)
+{
+    return s->envm->valid ? s->envm->hdr.generation : 0;
+}
+
 static void edgebert_envm_finish(EdgebertState *s, uint32_t error)
 {
     EdgebertEnvm *nv = s->envm;

@@ -546,7 +546,7 @@ static void *edgebert_worker(void *opaque)
  */
 static void edgebert_soft_reset(EdgebertState *s)
 {
-    s->epoch++;
+    qatomic_set(&s->epoch, s->epoch + 1);
     s->job_active = false;
     timer_del(&s->job_timer);
     if (s->dvfs_status & EB_DVFS_BUSY) {
@@ -935,6 +935,7 @@ static void edgebert_exit(PCIDevice *pdev)
     timer_del(&s->dvfs_timer);
     timer_del(&s->job_timer);
     edgebert_envm_fini(s);
+    edgebert_exec_free(s);
     g_free(s->job);
     msix_uninit_exclusive_bar(pdev);
 }

@@ -317,7 +317,24 @@ struct EdgebertState {
     EdgebertDmaReq *dma_req;
 
     EdgebertEnvm *envm;
+    struct EdgebertExec *exec;  /* worker-owned command state */
 };
+
+static inline uint32_t float_as_u32(float f)
+{
+    uint32_t u;
+
+    memcpy(&u, &f, sizeof(u));
+    return u;
+}
+
+static inline float u32_as_float(uint32_t u)
+{
+    float f;
+
+    memcpy(&f, &u, sizeof(f));
+    return f;
+}
 
 /* edgebert.c */
 void edgebert_raise_irq(EdgebertState *s, uint32_t bits);
@@ -331,6 +348,7 @@ uint32_t edgebert_worker_bo_rw(EdgebertState *s, uint32_t bo, uint64_t offset,
 /* edgebert-cmd.c: run a job's command stream (worker thread). */
 void edgebert_run_commands(EdgebertState *s, EdgebertJob *job,
                            const uint32_t *cmd, uint32_t words);
+void edgebert_exec_free(EdgebertState *s);
 
 /* edgebert-envm.c */
 bool edgebert_envm_init(EdgebertState *s, Error **errp);
@@ -342,5 +360,6 @@ uint32_t edgebert_envm_read(EdgebertState *s, hwaddr addr);
 void edgebert_envm_write(EdgebertState *s, hwaddr addr, uint32_t val);
 /* The committed image, for the worker; stable while jobs run. */
 const uint8_t *edgebert_envm_image(EdgebertState *s, uint64_t *size);
+uint32_t edgebert_envm_generation(EdgebertState *s);
 
 #endif /* HW_MISC_EDGEBERT_H */
