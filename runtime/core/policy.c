@@ -234,30 +234,44 @@ static void switch_to(struct eb_policy_run *run, uint32_t j)
 }
 
 /*
- * Last layer a sentence started at point s can reach in time, running
+ * Last layer a fresh sentence started at point s can reach in time, running
  * layers 1..p at s and the rest at the nominal point (0 = not even one).
  */
-static uint32_t reach(struct eb_policy_run *run, uint32_t s)
+static uint32_t reach(const struct eb_policy_run *run, uint32_t s)
 {
-	const struct eb_policy_table *t = run->cfg->table;
+	struct eb_policy_run r = *run;
 	uint32_t p = run->pred.p, f;
-	uint32_t saved_layer = run->layer, saved_opp = run->opp;
-	uint64_t saved_ns = run->ns;
 
-	run->layer = 0;
-	run->opp = s;
-	run->ns = t->embed_ns[s];
-	for (f = run->pred.layers; f; f--) {
-		uint64_t ns = f <= p ? run->ns + layers_at(run, s, 1, f).ns :
-				       plan(run, s, p, f).ns;
+	r.layer = 0;
+	r.opp = s;
+	r.ns = r.cfg->table->embed_ns[s];
+	for (f = r.pred.layers; f; f--) {
+		uint64_t ns = f <= p ? r.ns + layers_at(&r, s, 1, f).ns : plan(&r, s, p, f).ns;
 
-		if (ns <= run->cfg->target_ns)
+		if (ns <= r.cfg->target_ns)
 			break;
 	}
-	run->layer = saved_layer;
-	run->opp = saved_opp;
-	run->ns = saved_ns;
 	return f;
+}
+
+/*
+ * Worst-case energy of starting at s: embedding and layers 1..p at s, then
+ * layers up to the cap at the cheapest point that still fits.
+ */
+static uint64_t start_pj(const struct eb_policy_run *run, uint32_t s)
+{
+	const struct eb_policy_table *t = run->cfg->table;
+	struct eb_policy_run r = *run;
+	uint32_t p = run->pred.p < run->cap ? run->pred.p : run->cap;
+	struct span pre = layers_at(&r, s, 1, p);
+
+	r.layer = p;
+	r.opp = s;
+	r.ns = t->embed_ns[s] + pre.ns;
+	pre.pj += t->embed_pj[s];
+	if (p < r.cap)
+		pre.pj += plan(&r, choose(&r, r.cap, r.cap), r.cap, r.cap).pj;
+	return pre.pj;
 }
 
 int eb_policy_begin(struct eb_policy_run *run, const struct eb_policy_cfg *cfg)
@@ -280,15 +294,20 @@ int eb_policy_begin(struct eb_policy_run *run, const struct eb_policy_cfg *cfg)
 	run->cap = reach(run, top);
 	if (!run->cap)
 		return -ERANGE;
-	/* Re-predicting: start at the cheapest point that loses no layer. */
+	/*
+	 * Re-predicting: start at the point that loses no reachable layer and
+	 * is cheapest should the sentence run to the cap.
+	 */
 	if (cfg->kind == EB_POLICY_REPREDICT) {
-		uint32_t p = run->pred.p < run->cap ? run->pred.p : run->cap;
 		uint64_t best = UINT64_MAX;
 
 		for (j = 0; j <= top; j++) {
-			uint64_t pj = t->embed_pj[j] + layers_at(run, j, 1, p).pj;
+			uint64_t pj;
 
-			if (pj < best && reach(run, j) == run->cap) {
+			if (reach(run, j) != run->cap)
+				continue;
+			pj = start_pj(run, j);
+			if (pj < best) {
 				best = pj;
 				s = j;
 			}
