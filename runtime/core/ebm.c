@@ -732,9 +732,12 @@ size_t eb_ebm_write(const struct eb_src_model *s, uint8_t *out)
 			eb_put64(ent + 8, off);
 			eb_put64(ent + 16, size);
 			eb_put32(ent + 24, eb_crc32(0, out + off, size));
-			memset(out + off + size, 0, eb_align(off + size, EB_EBM_ALIGN) - off - size);
+			if (i + 1 < n)
+				memset(out + off + size, 0,
+				       eb_align(off + size, EB_EBM_ALIGN) - off - size);
 		}
-		off = eb_align(off + size, EB_EBM_ALIGN);
+		/* the file ends with the last section: no trailing padding */
+		off = i + 1 < n ? eb_align(off + size, EB_EBM_ALIGN) : off + size;
 	}
 	if (!out)
 		return off;
