@@ -78,9 +78,11 @@ $(PCFILE): runtime/edgebert.pc.in
 	sed -e 's|@PREFIX@|/usr/local|' -e 's|@LIBS@|$(EB_LIBS)|' $< > $@
 
 # Tools and tests link the static library so they run anywhere (also in the VM).
+# EXTRA_LIBS: per-tool libraries (OpenBLAS only for the benchmark's baseline).
+$(BUILD)/bin/edgebert-bench: EXTRA_LIBS = -lopenblas
 $(BUILD)/bin/%: $(BUILD)/obj/tools/cli/%.o $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(EB_LIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(EXTRA_LIBS) $(EB_LIBS)
 
 $(BUILD)/tests/host/%: $(BUILD)/obj/tests/host/%.o $(TESTLIB_OBJS) $(LIBA)
 	@mkdir -p $(@D)

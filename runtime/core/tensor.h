@@ -19,6 +19,7 @@ enum eb_encoding {
 };
 
 #define EB_TENSOR_HDR	16
+#define EB_SPARSE_MAX_COLS	4096	/* rows are decoded on the stack */
 
 /* A parsed view: points into the record, owns nothing. */
 struct eb_tensor {
@@ -51,7 +52,11 @@ int eb_tensor_parse(const uint8_t *p, size_t len, struct eb_tensor *t,
 size_t eb_tensor_encode(const float *x, uint32_t rows, uint32_t cols,
 			enum eb_encoding enc, int bias, uint8_t *out);
 
-/* Decode row r into out[cols]; lut from eb_af8_lut(t->bias) (unused for f32). */
+/*
+ * Decode row r into out[cols]; lut from eb_af8_lut(t->bias) (unused for
+ * f32). Sparse rows are at most 4096 wide (the format's limit for every
+ * matrix but the word embeddings, whose rows are embed_dim <= 1024).
+ */
 void eb_tensor_row(const struct eb_tensor *t, const float *lut, uint32_t r,
 		   float *out);
 
