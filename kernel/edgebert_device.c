@@ -31,8 +31,8 @@ static int eb_read_caps(struct eb_device *ebdev)
 	u32 i;
 
 	BUILD_BUG_ON(sizeof(*caps) != EDGEBERT_PARAM_COUNT * sizeof(u32));
-	BUILD_BUG_ON(offsetof(union eb_caps, page_size) !=
-		     EDGEBERT_PARAM_PAGE_SIZE * sizeof(u32));
+	BUILD_BUG_ON(offsetof(union eb_caps, max_labels) !=
+		     EDGEBERT_PARAM_MAX_LABELS * sizeof(u32));
 
 	for (i = 0; i < EDGEBERT_PARAM_COUNT; i++)
 		caps->param[i] = eb_read(ebdev, eb_param_reg(i));

@@ -90,6 +90,10 @@ enum drm_edgebert_param {
 	EDGEBERT_PARAM_ENVM_READ_FJ_PER_BYTE,
 	EDGEBERT_PARAM_SRAM_READ_FJ_PER_BYTE,
 	EDGEBERT_PARAM_PAGE_SIZE,		/* device DMA page size (page lists) */
+	EDGEBERT_PARAM_ENVM_PROGRAM_NS,		/* modeled program time per eNVM page */
+	EDGEBERT_PARAM_ENVM_PROGRAM_PJ,		/* program energy per eNVM page */
+	EDGEBERT_PARAM_MAX_LAYERS,		/* encoder layers a task may have */
+	EDGEBERT_PARAM_MAX_LABELS,		/* off-ramp labels a task may have */
 	EDGEBERT_PARAM_COUNT			/* not a param: number of params */
 };
 
