@@ -204,12 +204,13 @@ int eb_device_init(struct eb_device *ebdev)
 		return ret;
 	eb_write(ebdev, EB_IRQ_STATUS, ~0u);
 
-	ret = eb_setup_irqs(ebdev);
-	if (ret)
-		return ret;
+	return eb_setup_irqs(ebdev);
+}
 
+/* Last step of probe: the handlers use everything initialised before. */
+void eb_device_enable_irqs(struct eb_device *ebdev)
+{
 	eb_write(ebdev, EB_IRQ_MASK, EB_IRQ_COMPLETION | EB_IRQ_CONTROL_MASK);
-	return 0;
 }
 
 void eb_device_fini(struct eb_device *ebdev)

@@ -162,6 +162,7 @@ static int eb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = eb_job_init(ebdev);
 	if (ret)
 		goto err_fini;
+	eb_device_enable_irqs(ebdev);
 
 	ret = drm_dev_register(&ebdev->drm, 0);
 	if (ret)

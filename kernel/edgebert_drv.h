@@ -184,6 +184,7 @@ extern const struct attribute_group *eb_sysfs_groups[];
 
 /* edgebert_device.c */
 int eb_device_init(struct eb_device *ebdev);
+void eb_device_enable_irqs(struct eb_device *ebdev);
 void eb_device_fini(struct eb_device *ebdev);
 int eb_device_reset(struct eb_device *ebdev);
 int eb_get_param(struct eb_device *ebdev, u32 param, u64 *value);

@@ -15,6 +15,7 @@
 
 #include "check_main.h"
 #include "edgebert_drm.h"
+#include "vm_util.h"
 
 struct param_prop {
 	const char *prop;	/* QEMU property, NULL: not settable */
@@ -49,38 +50,17 @@ static const struct param_prop props[] = {
 	{ "envm-read-fj",	EDGEBERT_PARAM_ENVM_READ_FJ_PER_BYTE, 8000 },
 	{ "sram-read-fj",	EDGEBERT_PARAM_SRAM_READ_FJ_PER_BYTE, 500 },
 	{ NULL,			EDGEBERT_PARAM_PAGE_SIZE,	4096 },
+	{ "envm-program-ns",	EDGEBERT_PARAM_ENVM_PROGRAM_NS,	100000 },
+	{ "envm-program-pj",	EDGEBERT_PARAM_ENVM_PROGRAM_PJ,	65536 },
+	{ "max-layers",		EDGEBERT_PARAM_MAX_LAYERS,	24 },
+	{ "max-labels",		EDGEBERT_PARAM_MAX_LABELS,	64 },
 };
 
 static int fd = -1;
 
-/* The first render node whose driver is edgebert. */
-static int open_edgebert(void)
-{
-	char path[64];
-	int i;
-
-	for (i = 128; i < 192; i++) {
-		drmVersionPtr v;
-		int f;
-
-		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
-		f = open(path, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		v = drmGetVersion(f);
-		if (v && strcmp(v->name, "edgebert") == 0) {
-			drmFreeVersion(v);
-			return f;
-		}
-		drmFreeVersion(v);
-		close(f);
-	}
-	return -1;
-}
-
 static void setup(void)
 {
-	fd = open_edgebert();
+	fd = eb_vm_open();
 	ck_assert_msg(fd >= 0, "no edgebert render node");
 }
 
@@ -89,22 +69,6 @@ static void teardown(void)
 	if (fd >= 0)
 		close(fd);
 	fd = -1;
-}
-
-/* Value of property NAME in EB_DEVICE_PROPS, or DEF when not set. */
-static unsigned long long prop_value(const char *name, unsigned long long def)
-{
-	const char *s = getenv("EB_DEVICE_PROPS");
-	size_t n = strlen(name);
-
-	while (s && *s) {
-		if (strncmp(s, name, n) == 0 && s[n] == '=')
-			return strtoull(s + n + 1, NULL, 0);
-		s = strchr(s, ',');
-		if (s)
-			s++;
-	}
-	return def;
 }
 
 static int get_param(unsigned int param, unsigned int pad, __u64 *value)
@@ -121,7 +85,7 @@ static int get_param(unsigned int param, unsigned int pad, __u64 *value)
 START_TEST(test_param_matches_property)
 {
 	const struct param_prop *p = &props[_i];
-	unsigned long long want = p->prop ? prop_value(p->prop, p->def) : p->def;
+	unsigned long long want = p->prop ? eb_vm_prop(p->prop, p->def) : p->def;
 	__u64 value = ~0ull;
 
 	ck_assert_int_eq(get_param(p->param, 0, &value), 0);
