@@ -8,7 +8,6 @@
  * Every job runs at an explicit point resolved here, clamped to the
  * administrator's [min_opp, max_opp] window.
  */
-#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/uaccess.h>
 
@@ -18,30 +17,76 @@
 #include "edgebert_drv.h"
 #include "edgebert_job.h"
 
-/* The device's frequency law (docs/device.md): Vth = 0.30 V, alpha = 1.5. */
+/* The device's frequency law (docs/device.md): Vth = 0.30 V, alpha = 3/2. */
 #define EB_VTH_UV	300000
+#define EB_BIG_LIMBS	8
 
-/* V^1.5-ish term (V - Vth)^1.5, scaled by 2^10; 0 at or below Vth. */
-static u64 eb_law_term(u32 volt_uv)
+/* Exact product of up to seven u32 factors, 256-bit little-endian limbs. */
+static void eb_big_product(const u32 *f, unsigned int n, u32 *out)
 {
-	u64 d;
+	unsigned int i, j;
 
-	if (volt_uv <= EB_VTH_UV)
-		return 0;
-	d = volt_uv - EB_VTH_UV;
-	return d * int_sqrt64(d << 20);
+	memset(out, 0, EB_BIG_LIMBS * sizeof(*out));
+	out[0] = 1;
+	for (i = 0; i < n; i++) {
+		u64 carry = 0;
+
+		for (j = 0; j < EB_BIG_LIMBS; j++) {
+			u64 t = (u64)out[j] * f[i] + carry;
+
+			out[j] = lower_32_bits(t);
+			carry = upper_32_bits(t);
+		}
+	}
 }
 
-/* Highest frequency the device accepts at volt_uv, in kHz. */
+static bool eb_big_le(const u32 *a, const u32 *b)
+{
+	int i;
+
+	for (i = EB_BIG_LIMBS - 1; i >= 0; i--)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return true;
+}
+
+/* f^2 * v^2 * dv^3 */
+static void eb_law_side(u32 f, u32 v, u32 dv, u32 *out)
+{
+	const u32 factors[] = { f, f, v, v, dv, dv, dv };
+
+	eb_big_product(factors, ARRAY_SIZE(factors), out);
+}
+
+/*
+ * Highest frequency the device accepts at volt_uv, in kHz: the law
+ * f = Fmax * ((V - Vth)^1.5 / V) / ((Vmax - Vth)^1.5 / Vmax), rounded down
+ * to 1 MHz exactly as the device does. Squared to stay in integers:
+ * f^2 V^2 (Vmax - Vth)^3 <= Fmax^2 Vmax^2 (V - Vth)^3.
+ */
 static u32 eb_dvfs_freq_limit(const union eb_caps *caps, u32 volt_uv)
 {
-	u64 num = eb_law_term(volt_uv) * caps->volt_max_uv;
-	u64 den = eb_law_term(caps->volt_max_uv) * volt_uv;
+	u32 fmax = caps->freq_max_khz, vmax = caps->volt_max_uv;
+	u32 lhs[EB_BIG_LIMBS], rhs[EB_BIG_LIMBS];
+	u32 d, dmax, lo = 0, hi = fmax / 1000;
 
-	if (!num || !den)
+	if (volt_uv <= EB_VTH_UV || vmax <= EB_VTH_UV)
 		return 0;
-	return min_t(u64, mul_u64_u64_div_u64(caps->freq_max_khz, num, den),
-		     caps->freq_max_khz);
+	if (volt_uv >= vmax)
+		return hi * 1000;
+	d = volt_uv - EB_VTH_UV;
+	dmax = vmax - EB_VTH_UV;
+	eb_law_side(fmax, vmax, d, rhs);
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo + 1) / 2;
+
+		eb_law_side(mid * 1000, volt_uv, dmax, lhs);
+		if (eb_big_le(lhs, rhs))
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo * 1000;
 }
 
 int eb_dvfs_validate(struct eb_device *ebdev,

@@ -635,7 +635,8 @@ void eb_job_close(struct eb_file *efile)
 int eb_job_init(struct eb_device *ebdev)
 {
 	struct device *dev = &ebdev->pdev->dev;
-	long timeout = msecs_to_jiffies(job_timeout_ms);
+	long timeout = job_timeout_ms ? msecs_to_jiffies(job_timeout_ms) :
+		       MAX_SCHEDULE_TIMEOUT;
 	int ret;
 #ifdef EB_SCHED_INIT_ARGS
 	struct drm_sched_init_args args = {
