@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fp.h"
 #include "af8.h"
 #include "le.h"
+#include "simd.h"
 #include "tensor.h"
 
 static uint64_t payload_size(uint32_t rows, uint32_t cols, unsigned int enc,
@@ -204,120 +206,180 @@ void eb_tensor_row(const struct eb_tensor *t, const float *lut, uint32_t r,
 	}
 }
 
+static enum eb_simd simd_forced = EB_SIMD_AUTO;
+
+static enum eb_simd simd_best(void)
+{
+#ifdef EB_HAVE_AVX2
+	if (__builtin_cpu_supports("avx2"))
+		return EB_SIMD_AVX2;
+#endif
+	return EB_SIMD_GENERIC;
+}
+
+enum eb_simd eb_simd_level(void)
+{
+	enum eb_simd best = simd_best();
+
+	return simd_forced == EB_SIMD_AUTO || simd_forced > best ? best : simd_forced;
+}
+
+enum eb_simd eb_simd_force(enum eb_simd level)
+{
+	simd_forced = level;
+	return eb_simd_level();
+}
+
 /*
- * Blocking: NR output features are decoded into a k-major panel, then
- * every group of MR input rows streams through it in KB-long slices that
- * stay in L1. The NR-wide inner loops are what the compiler vectorises.
+ * Blocking: NB output features are decoded once into a k-major panel that
+ * every input row reuses. The panel is walked in KB-long slices (16 KB,
+ * in L1) and for each slice all rows of a TB-row chunk stream through it
+ * in MR-row tiles, whose MR x NB sums stay in 12 vector registers (AVX2
+ * has 16). Sums carry over slices in acc[], so each output is still one
+ * float sum in k order from 0, plus the bias at the end.
  */
-#define NR	8
-#define MR	4
+#define NB	16
+#define MR	6
 #define KB	256
+#define TB	128
 
 size_t eb_linear_ws_floats(uint32_t k)
 {
-	return 256 + (size_t)NR * k + k;
+	return 256 + (size_t)NB * k + k + (size_t)TB * NB;
 }
 
-/*
- * Four lanes as a GCC/Clang generic vector: 16 bytes is what every SIMD
- * unit (SSE, NEON) holds in one register, so the 8 accumulators of the
- * MR x NR tile stay in registers. Lane arithmetic is plain IEEE mul, add.
- */
-typedef float v4 __attribute__((vector_size(16)));
-
-static inline v4 LD(const float *p)
+/* acc[r][0..NB) += sum over the slice of x[r][k] * p[k][0..NB), k ascending. */
+EB_INLINE void tile(const float *restrict p, uint32_t kb,
+		    const float *restrict x, size_t ldx, float *restrict acc,
+		    const unsigned int mr)
 {
-	v4 v;
+	eb_v8 a[MR][2], lo, hi;
+	unsigned int r;
+	uint32_t k;
 
-	memcpy(&v, p, sizeof(v));
-	return v;
+#pragma GCC unroll 6
+	for (r = 0; r < mr; r++) {
+		a[r][0] = eb_ld8(acc + r * NB);
+		a[r][1] = eb_ld8(acc + r * NB + 8);
+	}
+	for (k = 0; k < kb; k++, p += NB) {
+		lo = eb_ld8(p);
+		hi = eb_ld8(p + 8);
+#pragma GCC unroll 6
+		for (r = 0; r < mr; r++) {
+			a[r][0] += x[r * ldx + k] * lo;
+			a[r][1] += x[r * ldx + k] * hi;
+		}
+	}
+#pragma GCC unroll 6
+	for (r = 0; r < mr; r++) {
+		eb_st8(acc + r * NB, a[r][0]);
+		eb_st8(acc + r * NB + 8, a[r][1]);
+	}
 }
 
-/* acc[r][j] += sum over the slice of x[r][k] * p[k][j], k ascending. */
-static void kernel(const float *restrict p, uint32_t kb,
-		   const float *restrict x, size_t ldx, uint32_t mr,
-		   float acc[MR][NR])
+/* acc[T][NB] = x[T][0..K) times the panel; T <= TB. */
+EB_INLINE void panel_gemm(const float *panel, uint32_t K, const float *x,
+			  size_t ldx, uint32_t T, float *acc)
 {
-	v4 a00, a01, a10, a11, a20, a21, a30, a31, lo, hi;
-	uint32_t k, j, r;
+	uint32_t k0, kb, t;
 
-	if (mr < MR) {
-		for (r = 0; r < mr; r++)
-			for (k = 0; k < kb; k++)
-				for (j = 0; j < NR; j++)
-					acc[r][j] += x[r * ldx + k] * p[k * NR + j];
-		return;
+	memset(acc, 0, (size_t)T * NB * sizeof(*acc));
+	for (k0 = 0; k0 < K; k0 += KB) {
+		kb = K - k0 < KB ? K - k0 : KB;
+		for (t = 0; t + MR <= T; t += MR)
+			tile(panel + (size_t)k0 * NB, kb, x + t * ldx + k0, ldx,
+			     acc + (size_t)t * NB, MR);
+		for (; t < T; t++)
+			tile(panel + (size_t)k0 * NB, kb, x + t * ldx + k0, ldx,
+			     acc + (size_t)t * NB, 1);
 	}
-	a00 = LD(acc[0]);
-	a01 = LD(acc[0] + 4);
-	a10 = LD(acc[1]);
-	a11 = LD(acc[1] + 4);
-	a20 = LD(acc[2]);
-	a21 = LD(acc[2] + 4);
-	a30 = LD(acc[3]);
-	a31 = LD(acc[3] + 4);
-	for (k = 0; k < kb; k++, p += NR) {
-		lo = LD(p);
-		hi = LD(p + 4);
-		a00 += x[k] * lo;
-		a01 += x[k] * hi;
-		a10 += x[ldx + k] * lo;
-		a11 += x[ldx + k] * hi;
-		a20 += x[2 * ldx + k] * lo;
-		a21 += x[2 * ldx + k] * hi;
-		a30 += x[3 * ldx + k] * lo;
-		a31 += x[3 * ldx + k] * hi;
-	}
-	memcpy(acc[0], &a00, 16);
-	memcpy(acc[0] + 4, &a01, 16);
-	memcpy(acc[1], &a10, 16);
-	memcpy(acc[1] + 4, &a11, 16);
-	memcpy(acc[2], &a20, 16);
-	memcpy(acc[2] + 4, &a21, 16);
-	memcpy(acc[3], &a30, 16);
-	memcpy(acc[3] + 4, &a31, 16);
 }
 
-/* Decode output features n0.. (nr of them) into panel[k][NR], zero-padded. */
+static void panel_gemm_generic(const float *panel, uint32_t K, const float *x,
+			       size_t ldx, uint32_t T, float *acc)
+{
+	panel_gemm(panel, K, x, ldx, T, acc);
+}
+
+#ifdef EB_HAVE_AVX2
+EB_TARGET_AVX2
+static void panel_gemm_avx2(const float *panel, uint32_t K, const float *x,
+			    size_t ldx, uint32_t T, float *acc)
+{
+	panel_gemm(panel, K, x, ldx, T, acc);
+}
+#endif
+
+/* Decode output features n0.. (nr of them) into panel[k][NB], zero-padded. */
 static void pack_panel(const struct eb_tensor *w, const float *lut,
 		       uint32_t n0, uint32_t nr, float *row, float *panel)
 {
 	uint32_t K = w->cols, j, k;
+	const uint8_t *c;
 
-	for (j = 0; j < NR; j++) {
+	for (j = 0; j < NB; j++) {
+		if (j < nr && w->enc == EB_ENC_AF8) {
+			/* dense codes straight through the LUT, no row copy */
+			c = w->codes + (size_t)(n0 + j) * K;
+			for (k = 0; k < K; k++)
+				panel[(size_t)k * NB + j] = lut[c[k]];
+			continue;
+		}
 		if (j < nr)
 			eb_tensor_row(w, lut, n0 + j, row);
 		else
 			memset(row, 0, K * sizeof(*row));
 		for (k = 0; k < K; k++)
-			panel[(size_t)k * NR + j] = row[k];
+			panel[(size_t)k * NB + j] = row[k];
+	}
+}
+
+void eb_linear_cols(const struct eb_tensor *w, const float *bias,
+		    const float *x, size_t ldx, uint32_t T, float *y, size_t ldy,
+		    float *ws, uint32_t n_begin, uint32_t n_end)
+{
+	uint32_t K = w->cols, n0, nr, t0, tb, t, j;
+	float *lut = ws, *panel = ws + 256, *row = panel + (size_t)NB * K;
+	float *acc = row + K;
+	void (*gemm)(const float *, uint32_t, const float *, size_t, uint32_t,
+		     float *) = panel_gemm_generic;
+
+#ifdef EB_HAVE_AVX2
+	if (eb_simd_level() == EB_SIMD_AVX2)
+		gemm = panel_gemm_avx2;
+#endif
+	if (w->enc != EB_ENC_F32)
+		eb_af8_lut(w->bias, lut);
+	for (n0 = n_begin; n0 < n_end; n0 += NB) {
+		nr = n_end - n0 < NB ? n_end - n0 : NB;
+		pack_panel(w, lut, n0, nr, row, panel);
+		for (t0 = 0; t0 < T; t0 += TB) {
+			tb = T - t0 < TB ? T - t0 : TB;
+			gemm(panel, K, x + (size_t)t0 * ldx, ldx, tb, acc);
+			for (t = 0; t < tb; t++)
+				for (j = 0; j < nr; j++)
+					y[(size_t)(t0 + t) * ldy + n0 + j] =
+						acc[t * NB + j] + (bias ? bias[n0 + j] : 0.0f);
+		}
 	}
 }
 
 void eb_linear(const struct eb_tensor *w, const float *bias, const float *x,
 	       size_t ldx, uint32_t T, float *y, size_t ldy, float *ws)
 {
-	uint32_t N = w->rows, K = w->cols, n0, nr, k0, kb, t, mr, r, j;
-	float *lut = ws, *panel = ws + 256, *row = panel + (size_t)NR * K;
-	float acc[MR][NR];
+	eb_linear_cols(w, bias, x, ldx, T, y, ldy, ws, 0, w->rows);
+}
 
-	if (w->enc != EB_ENC_F32)
-		eb_af8_lut(w->bias, lut);
-	for (n0 = 0; n0 < N; n0 += NR) {
-		nr = N - n0 < NR ? N - n0 : NR;
-		pack_panel(w, lut, n0, nr, row, panel);
-		for (t = 0; t < T; t += MR) {
-			mr = T - t < MR ? T - t : MR;
-			memset(acc, 0, sizeof(acc));
-			for (k0 = 0; k0 < K; k0 += KB) {
-				kb = K - k0 < KB ? K - k0 : KB;
-				kernel(panel + (size_t)k0 * NR, kb,
-				       x + (size_t)t * ldx + k0, ldx, mr, acc);
-			}
-			for (r = 0; r < mr; r++)
-				for (j = 0; j < nr; j++)
-					y[(size_t)(t + r) * ldy + n0 + j] =
-						acc[r][j] + (bias ? bias[n0 + j] : 0.0f);
-		}
-	}
+void eb_split(uint32_t n, uint32_t part, uint32_t parts, uint32_t align,
+	      uint32_t *begin, uint32_t *end)
+{
+	uint32_t blocks = (n + align - 1) / align;
+
+	*begin = (uint32_t)((uint64_t)blocks * part / parts) * align;
+	*end = (uint32_t)((uint64_t)blocks * (part + 1) / parts) * align;
+	if (*begin > n)
+		*begin = n;
+	if (*end > n)
+		*end = n;
 }

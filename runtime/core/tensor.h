@@ -71,4 +71,16 @@ size_t eb_linear_ws_floats(uint32_t k);
 void eb_linear(const struct eb_tensor *w, const float *bias, const float *x,
 	       size_t ldx, uint32_t T, float *y, size_t ldy, float *ws);
 
+/*
+ * eb_linear() for output features [n_begin, n_end) only, so threads can
+ * share a matrix; each output gets the same bits as from eb_linear().
+ */
+void eb_linear_cols(const struct eb_tensor *w, const float *bias,
+		    const float *x, size_t ldx, uint32_t T, float *y, size_t ldy,
+		    float *ws, uint32_t n_begin, uint32_t n_end);
+
+/* Part `part` of `parts` of [0, n), in whole blocks of align. */
+void eb_split(uint32_t n, uint32_t part, uint32_t parts, uint32_t align,
+	      uint32_t *begin, uint32_t *end);
+
 #endif /* EB_CORE_TENSOR_H */

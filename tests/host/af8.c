@@ -2,6 +2,7 @@
 /* AdaptivFloat8, the bitmask encoding, CRC-32 and tensor records. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -168,7 +169,8 @@ END_TEST
 START_TEST(linear_all_encodings)
 {
 	enum { N = 13, K = 300, T = 6 };
-	static float w[N * K], x[T * K], y[T * N], ws[256 + 9 * K], bias[N];
+	static float w[N * K], x[T * K], y[T * N], bias[N];
+	float *ws = malloc(eb_linear_ws_floats(K) * sizeof(float));
 	static _Alignas(8) uint8_t buf[16 + 4 * N * K + 64];
 	float lut[256], row[K];
 	struct eb_msg m = eb_msg_init(NULL, 0);
@@ -203,6 +205,7 @@ START_TEST(linear_all_encodings)
 			}
 		}
 	}
+	free(ws);
 }
 END_TEST
 
