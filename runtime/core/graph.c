@@ -9,8 +9,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "fp.h"
 #include "af8.h"
 #include "graph.h"
+#include "simd.h"
 
 static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
 {
@@ -19,15 +21,27 @@ static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
 	return m > c ? m : c;
 }
 
+/* Keys are padded to whole vectors in the attention scratch. */
+static uint32_t round8(uint32_t n)
+{
+	return (n + 7) & ~7u;
+}
+
+size_t eb_part_ws_floats(const struct eb_dims *d, uint32_t seq)
+{
+	size_t lin = eb_linear_ws_floats(max3(d->embed_dim, d->hidden, d->ffn));
+	size_t att = (size_t)(d->hidden / d->heads + 1) * round8(seq) + seq;
+
+	return lin > att ? lin : att;
+}
+
 size_t eb_graph_ws_floats(const struct eb_dims *d, uint32_t seq)
 {
 	size_t T = seq, H = d->hidden;
 
 	return 4 * T * H				/* q, k, v, ctx */
 	       + T * (d->ffn > d->embed_dim ? d->ffn : d->embed_dim) /* ffn / e */
-	       + H / d->heads * T + 2 * T		/* kt, scores, span mask */
-	       + 2 * (size_t)max3(d->embed_dim, H, d->ffn)	/* row temps */
-	       + eb_linear_ws_floats(max3(d->embed_dim, H, d->ffn));
+	       + eb_part_ws_floats(d, seq);		/* one part's scratch */
 }
 
 /* x = LayerNorm(x + add) over n features, add may be NULL. */
@@ -121,96 +135,249 @@ void eb_span_keys(const struct eb_dims *d, const struct eb_task_weights *tw,
 	}
 }
 
-/*
- * ctx = per head softmax(q·kᵀ/√d) · mask, renormalised, times v; only keys
- * inside the span window are computed. Skipped heads leave zeros.
- */
-static void attention(const struct eb_dims *d, const struct eb_task_weights *tw,
-		      uint32_t T, const float *q, const float *k, const float *v,
-		      float *ctx, float *kt, float *s, float *mask)
+/* s[j..j+8nv) = q · kᵀ[.][j..], each sum in c order from 0. */
+EB_INLINE void dots(const float *q, const float *kt, size_t ldk, uint32_t dh,
+		    float *s, const unsigned int nv)
 {
-	const uint32_t H = d->hidden, dh = H / d->heads;
-	const float scale = 1.0f / sqrtf((float)dh);
-	uint32_t h, i, j, j0, j1, w, c;
+	eb_v8 a[4] = { 0 };
+	unsigned int u;
+	uint32_t c;
+
+	for (c = 0; c < dh; c++)
+#pragma GCC unroll 4
+		for (u = 0; u < nv; u++)
+			a[u] += q[c] * eb_ld8(kt + c * ldk + 8 * u);
+#pragma GCC unroll 4
+	for (u = 0; u < nv; u++)
+		eb_st8(s + 8 * u, a[u]);
+}
+
+/* out[0..8nv) = sum over j in [j0, j1) of a[j] * v[j][0..8nv), j ascending. */
+EB_INLINE void mix(const float *a, const float *v, size_t ldv, uint32_t j0,
+		   uint32_t j1, float *out, const unsigned int nv)
+{
+	eb_v8 o[4] = { 0 };
+	unsigned int u;
+	uint32_t j;
+
+	for (j = j0; j < j1; j++)
+#pragma GCC unroll 4
+		for (u = 0; u < nv; u++)
+			o[u] += a[j] * eb_ld8(v + j * ldv + 8 * u);
+#pragma GCC unroll 4
+	for (u = 0; u < nv; u++)
+		eb_st8(out + 8 * u, o[u]);
+}
+
+struct attn {
+	uint32_t T, H, dh, w;
+	float scale;
+	const float *q, *k, *v, *mask;
+	float *ctx;
+};
+
+/*
+ * Queries [i0, i1) of one head: softmax(q·kᵀ/√d) · mask, renormalised,
+ * times v; only keys inside the span window are computed. kt and s are
+ * scratch of dh x round8(T) and round8(T) floats.
+ */
+EB_INLINE void attn_rows(const struct attn *a, uint32_t i0, uint32_t i1,
+			 float *kt, float *s)
+{
+	const uint32_t T = a->T, H = a->H, dh = a->dh, w = a->w, ldk = round8(T);
+	uint32_t i, j, j0, j1, c, kb, ke;
 	double sum;
-	float mx, a;
+	float mx;
 
-	memset(ctx, 0, (size_t)T * H * sizeof(*ctx));
-	for (h = 0; h < d->heads; h++) {
-		w = span_mask(tw, h, T, mask);
-		if (!w)
-			continue;
-		/* kᵀ of this head, so the score loop runs along keys */
-		for (j = 0; j < T; j++)
-			for (c = 0; c < dh; c++)
-				kt[(size_t)c * T + j] = k[(size_t)j * H + h * dh + c];
-		for (i = 0; i < T; i++) {
-			const float *qi = q + (size_t)i * H + h * dh;
-			float *out = ctx + (size_t)i * H + h * dh;
+	/* kᵀ of the keys these queries see, so the score loop runs along keys */
+	kb = (i0 + 1 > w ? i0 + 1 - w : 0) & ~7u;
+	ke = round8(i1 - 1 + w < T ? i1 - 1 + w : T);
+	for (j = kb; j < ke; j++)
+		for (c = 0; c < dh; c++)
+			kt[(size_t)c * ldk + j] = j < T ? a->k[(size_t)j * H + c] : 0.0f;
+	for (i = i0; i < i1; i++) {
+		const float *qi = a->q + (size_t)i * H;
+		float *out = a->ctx + (size_t)i * H;
 
-			j0 = i + 1 > w ? i + 1 - w : 0;
-			j1 = i + w < T ? i + w : T;
+		j0 = i + 1 > w ? i + 1 - w : 0;
+		j1 = i + w < T ? i + w : T;
+		for (j = j0 & ~7u; j + 32 <= round8(j1); j += 32)
+			dots(qi, kt + j, ldk, dh, s + j, 4);
+		for (; j < j1; j += 8)
+			dots(qi, kt + j, ldk, dh, s + j, 1);
+		mx = -INFINITY;
+		for (j = j0; j < j1; j++) {
+			s[j] *= a->scale;
+			mx = s[j] > mx ? s[j] : mx;
+		}
+		sum = 0.0;
+		for (j = j0; j < j1; j++) {
+			s[j] = expf(s[j] - mx) * a->mask[j > i ? j - i : i - j];
+			sum += s[j];
+		}
+		for (j = j0; j < j1; j++)
+			s[j] = (float)(s[j] / sum);
+		for (c = 0; c + 32 <= dh; c += 32)
+			mix(s, a->v + c, H, j0, j1, out + c, 4);
+		for (; c + 8 <= dh; c += 8)
+			mix(s, a->v + c, H, j0, j1, out + c, 1);
+		for (; c < dh; c++) {
+			out[c] = 0.0f;
 			for (j = j0; j < j1; j++)
-				s[j] = 0.0f;
-			for (c = 0; c < dh; c++)
-				for (j = j0; j < j1; j++)
-					s[j] += qi[c] * kt[(size_t)c * T + j];
-			mx = -INFINITY;
-			for (j = j0; j < j1; j++) {
-				s[j] *= scale;
-				mx = s[j] > mx ? s[j] : mx;
-			}
-			sum = 0.0;
-			for (j = j0; j < j1; j++) {
-				s[j] = expf(s[j] - mx) * mask[j > i ? j - i : i - j];
-				sum += s[j];
-			}
-			for (j = j0; j < j1; j++) {
-				const float *vj = v + (size_t)j * H + h * dh;
-
-				a = (float)(s[j] / sum);
-				for (c = 0; c < dh; c++)
-					out[c] += a * vj[c];
-			}
+				out[c] += s[j] * a->v[(size_t)j * H + c];
 		}
 	}
 }
+
+static void attn_rows_generic(const struct attn *a, uint32_t i0, uint32_t i1,
+			      float *kt, float *s)
+{
+	attn_rows(a, i0, i1, kt, s);
+}
+
+#ifdef EB_HAVE_AVX2
+EB_TARGET_AVX2
+static void attn_rows_avx2(const struct attn *a, uint32_t i0, uint32_t i1,
+			   float *kt, float *s)
+{
+	attn_rows(a, i0, i1, kt, s);
+}
+#endif
+
+/*
+ * The work of a layer in stages; within a stage every output is computed
+ * whole by one part, so the bits do not depend on how many parts there are.
+ */
+enum stage { QKV, ATTN, OPROJ, LN1, FFN1, FFN2, LN2 };
+
+#define ATTN_QB	32	/* queries per attention work item */
+
+struct layer {
+	const struct eb_dims *d;
+	const struct eb_task_weights *tw;
+	float eps;
+	uint32_t T;
+	float *x, *q, *k, *v, *ctx, *f;
+	const struct eb_par *par;
+	enum stage stage;
+};
 
 static float gelu(float x)
 {
 	return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
 }
 
+/* Work items head x query block, dealt round-robin to the parts. */
+static void attention_part(const struct layer *l, uint32_t p, float *ws)
+{
+	const uint32_t H = l->d->hidden, dh = H / l->d->heads, T = l->T;
+	const uint32_t qb = (T + ATTN_QB - 1) / ATTN_QB;
+	float *kt = ws, *s = kt + (size_t)dh * round8(T), *mask = s + round8(T);
+	void (*rows)(const struct attn *, uint32_t, uint32_t, float *, float *) =
+		attn_rows_generic;
+	struct attn a = {
+		.T = T, .H = H, .dh = dh, .scale = 1.0f / sqrtf((float)dh),
+		.mask = mask,
+	};
+	uint32_t it, h, i0, i1, i;
+
+#ifdef EB_HAVE_AVX2
+	if (eb_simd_level() == EB_SIMD_AVX2)
+		rows = attn_rows_avx2;
+#endif
+	for (it = p; it < l->d->heads * qb; it += l->par->parts) {
+		h = it / qb;
+		i0 = it % qb * ATTN_QB;
+		i1 = i0 + ATTN_QB < T ? i0 + ATTN_QB : T;
+		a.w = span_mask(l->tw, h, T, mask);
+		a.q = l->q + h * dh;
+		a.k = l->k + h * dh;
+		a.v = l->v + h * dh;
+		a.ctx = l->ctx + h * dh;
+		if (a.w) {
+			rows(&a, i0, i1, kt, s);
+			continue;
+		}
+		for (i = i0; i < i1; i++)	/* skipped head */
+			memset(a.ctx + (size_t)i * H, 0, dh * sizeof(float));
+	}
+}
+
+static void layer_part(void *arg, uint32_t p)
+{
+	const struct layer *l = arg;
+	const struct eb_task_weights *tw = l->tw;
+	const uint32_t H = l->d->hidden, F = l->d->ffn, T = l->T;
+	const uint32_t parts = l->par->parts;
+	float *ws = l->par->ws[p];
+	uint32_t b, e, t, n;
+
+	switch (l->stage) {
+	case QKV:
+		eb_split(H, p, parts, EB_LINEAR_ALIGN, &b, &e);
+		eb_linear_cols(&tw->q_w, tw->q_b.f32, l->x, H, T, l->q, H, ws, b, e);
+		eb_linear_cols(&tw->k_w, tw->k_b.f32, l->x, H, T, l->k, H, ws, b, e);
+		eb_linear_cols(&tw->v_w, tw->v_b.f32, l->x, H, T, l->v, H, ws, b, e);
+		break;
+	case ATTN:
+		attention_part(l, p, ws);
+		break;
+	case OPROJ:	/* into q, free now */
+		eb_split(H, p, parts, EB_LINEAR_ALIGN, &b, &e);
+		eb_linear_cols(&tw->o_w, tw->o_b.f32, l->ctx, H, T, l->q, H, ws, b, e);
+		break;
+	case FFN1:
+		eb_split(F, p, parts, EB_LINEAR_ALIGN, &b, &e);
+		eb_linear_cols(&tw->ffn1_w, tw->ffn1_b.f32, l->x, H, T, l->f, F, ws, b, e);
+		for (t = 0; t < T; t++)
+			for (n = b; n < e; n++)
+				l->f[(size_t)t * F + n] = gelu(l->f[(size_t)t * F + n]);
+		break;
+	case FFN2:
+		eb_split(H, p, parts, EB_LINEAR_ALIGN, &b, &e);
+		eb_linear_cols(&tw->ffn2_w, tw->ffn2_b.f32, l->f, F, T, l->q, H, ws, b, e);
+		break;
+	case LN1:
+	case LN2:	/* residual from q, LayerNorm, by rows */
+		eb_split(T, p, parts, 1, &b, &e);
+		for (t = b; t < e; t++)
+			layernorm(l->x + (size_t)t * H, l->q + (size_t)t * H,
+				  l->stage == LN1 ? tw->ln1_g.f32 : tw->ln2_g.f32,
+				  l->stage == LN1 ? tw->ln1_b.f32 : tw->ln2_b.f32, H, l->eps);
+		break;
+	}
+}
+
+void eb_encoder_layer_par(const struct eb_dims *d, float ln_eps,
+			  const struct eb_task_weights *tw, uint32_t T, float *x,
+			  float *ws, const struct eb_par *par)
+{
+	const size_t TH = (size_t)T * d->hidden;
+	struct layer l = {
+		.d = d, .tw = tw, .eps = ln_eps, .T = T, .x = x, .par = par,
+		.q = ws, .k = ws + TH, .v = ws + 2 * TH, .ctx = ws + 3 * TH,
+		.f = ws + 4 * TH,
+	};
+
+	for (l.stage = QKV; l.stage <= LN2; l.stage++)
+		par->run(par->ctx, layer_part, &l);
+}
+
+static void run_serial(void *ctx, void (*fn)(void *arg, uint32_t part), void *arg)
+{
+	(void)ctx;
+	fn(arg, 0);
+}
+
 void eb_encoder_layer(const struct eb_dims *d, float ln_eps,
 		      const struct eb_task_weights *tw, uint32_t T, float *x,
 		      float *ws)
 {
-	const uint32_t H = d->hidden, F = d->ffn;
-	const size_t TH = (size_t)T * H;
-	float *q = ws, *k = q + TH, *v = k + TH, *ctx = v + TH;
-	float *f = ctx + TH;
-	float *kt = f + (size_t)T * (F > d->embed_dim ? F : d->embed_dim);
-	float *s = kt + (size_t)(H / d->heads) * T, *mask = s + T;
-	float *lin = mask + T + 2 * (size_t)max3(d->embed_dim, H, F);
-	size_t i, t;
+	float *part = ws + 4 * (size_t)T * d->hidden +
+		      (size_t)T * (d->ffn > d->embed_dim ? d->ffn : d->embed_dim);
+	const struct eb_par serial = { .parts = 1, .run = run_serial, .ws = &part };
 
-	eb_linear(&tw->q_w, tw->q_b.f32, x, H, T, q, H, lin);
-	eb_linear(&tw->k_w, tw->k_b.f32, x, H, T, k, H, lin);
-	eb_linear(&tw->v_w, tw->v_b.f32, x, H, T, v, H, lin);
-	attention(d, tw, T, q, k, v, ctx, kt, s, mask);
-
-	/* attention output projection, residual, LayerNorm (q is free now) */
-	eb_linear(&tw->o_w, tw->o_b.f32, ctx, H, T, q, H, lin);
-	for (t = 0; t < T; t++)
-		layernorm(x + t * H, q + t * H, tw->ln1_g.f32, tw->ln1_b.f32, H, ln_eps);
-
-	/* GELU feed-forward, residual, LayerNorm */
-	eb_linear(&tw->ffn1_w, tw->ffn1_b.f32, x, H, T, f, F, lin);
-	for (i = 0; i < (size_t)T * F; i++)
-		f[i] = gelu(f[i]);
-	eb_linear(&tw->ffn2_w, tw->ffn2_b.f32, f, F, T, q, H, lin);
-	for (t = 0; t < T; t++)
-		layernorm(x + t * H, q + t * H, tw->ln2_g.f32, tw->ln2_b.f32, H, ln_eps);
+	eb_encoder_layer_par(d, ln_eps, tw, T, x, ws, &serial);
 }
 
 float eb_entropy(const float *logits, uint32_t n)

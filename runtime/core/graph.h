@@ -36,6 +36,27 @@ void eb_encoder_layer(const struct eb_dims *d, float ln_eps,
 		      float *ws);
 
 /*
+ * Optional fork-join, so a host can spread a layer over threads while the
+ * core stays OS-free: run() calls fn(arg, p) once for every p < parts, in
+ * any order or concurrently, and returns when all have returned. Part p
+ * works in ws[p], eb_part_ws_floats() floats of its own. Every output is
+ * computed whole by one part: the bits do not depend on parts.
+ */
+struct eb_par {
+	uint32_t parts;
+	void (*run)(void *ctx, void (*fn)(void *arg, uint32_t part), void *arg);
+	void *ctx;
+	float *const *ws;
+};
+
+size_t eb_part_ws_floats(const struct eb_dims *d, uint32_t seq);
+
+/* eb_encoder_layer() in par->parts parts; ws as there. */
+void eb_encoder_layer_par(const struct eb_dims *d, float ln_eps,
+			  const struct eb_task_weights *tw, uint32_t seq,
+			  float *x, float *ws, const struct eb_par *par);
+
+/*
  * Off-ramp after layer `layer` (0-based) on the [CLS] row x[0..hidden):
  * logits[labels] and the entropy (nats) of their softmax.
  */

@@ -238,7 +238,7 @@ enum eb_simd eb_simd_force(enum eb_simd level)
  * has 16). Sums carry over slices in acc[], so each output is still one
  * float sum in k order from 0, plus the bias at the end.
  */
-#define NB	16
+#define NB	EB_LINEAR_ALIGN	/* panel width: two AVX vectors */
 #define MR	6
 #define KB	256
 #define TB	128

@@ -79,6 +79,9 @@ void eb_linear_cols(const struct eb_tensor *w, const float *bias,
 		    const float *x, size_t ldx, uint32_t T, float *y, size_t ldy,
 		    float *ws, uint32_t n_begin, uint32_t n_end);
 
+/* Column ranges that start here waste no panel lanes. */
+#define EB_LINEAR_ALIGN	16
+
 /* Part `part` of `parts` of [0, n), in whole blocks of align. */
 void eb_split(uint32_t n, uint32_t part, uint32_t parts, uint32_t align,
 	      uint32_t *begin, uint32_t *end);
