@@ -18,7 +18,7 @@ CFLAGS     ?= -O2 -g
 KDIR       ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*-amd64/build)))
 
 PKGS       := libdrm libnl-genl-3.0 liburing
-EB_CFLAGS  := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC -pthread \
+EB_CFLAGS  := -std=c11 -ffp-contract=off -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC -pthread \
 	      -Iinclude -Iruntime -Iuapi -Itests/lib -MMD -MP \
 	      $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 EB_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread

@@ -5,8 +5,10 @@
  * reported cycles, time and energy are what the accelerator would spend.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/graph.h"
 #include "edgebert/cpu.h"
@@ -15,14 +17,143 @@
 _Static_assert(EB_RESULT_MAX_LABELS == EB_MAX_LABELS, "label limits differ");
 _Static_assert(EB_RESULT_MAX_LAYERS == EB_MAX_LAYERS, "layer limits differ");
 
+/*
+ * Fork-join pool for eb_encoder_layer_par(): the caller runs part 0, each
+ * worker one other part per generation. The core decides what a part
+ * computes, so the thread count never changes the bits.
+ */
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	uint64_t gen;
+	uint32_t pending;
+	int stop;
+	void (*fn)(void *arg, uint32_t part);
+	void *arg;
+	uint32_t started;		/* worker threads running */
+	pthread_t th[EB_CPU_MAX_THREADS];
+	struct worker {
+		struct pool *pool;
+		uint32_t part;
+	} w[EB_CPU_MAX_THREADS];
+};
+
 struct eb_cpu {
 	const struct eb_model *model;
 	struct eb_hw hw;
 	float *x;		/* max_position x hidden activations */
 	float *ws;		/* eb_graph_ws_floats(max_position) */
+	float *part_ws[EB_CPU_MAX_THREADS];	/* eb_part_ws_floats() each */
+	struct eb_par par;
+	struct pool pool;
 	/* the sentence in flight */
 	uint32_t task, seq, layer;
 };
+
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *p = w->pool;
+	uint64_t seen = 0;
+	void (*fn)(void *, uint32_t);
+	void *fa;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->gen == seen)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->stop)
+			break;
+		seen = p->gen;
+		fn = p->fn;
+		fa = p->arg;
+		pthread_mutex_unlock(&p->mu);
+		fn(fa, w->part);
+		pthread_mutex_lock(&p->mu);
+		if (!--p->pending)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void pool_run(void *ctx, void (*fn)(void *arg, uint32_t part), void *arg)
+{
+	struct pool *p = ctx;
+
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->fn = fn;
+		p->arg = arg;
+		p->pending = p->started;
+		p->gen++;
+		pthread_cond_broadcast(&p->go);
+		pthread_mutex_unlock(&p->mu);
+	}
+	fn(arg, 0);
+	pthread_mutex_lock(&p->mu);
+	while (p->pending)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_stop(struct eb_cpu *c)
+{
+	struct pool *p = &c->pool;
+	uint32_t i;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->started; i++)
+		pthread_join(p->th[i], NULL);
+	p->started = 0;
+	p->stop = 0;
+	for (i = 1; i < EB_CPU_MAX_THREADS; i++) {
+		free(c->part_ws[i]);
+		c->part_ws[i] = NULL;
+	}
+	c->par.parts = 1;
+}
+
+int eb_cpu_set_threads(struct eb_cpu *c, unsigned int n)
+{
+	const struct eb_dims *d = &c->model->ebm.dims;
+	size_t wsf = eb_part_ws_floats(d, d->max_position);
+	struct pool *p = &c->pool;
+	long online;
+	int ret = 0;
+
+	if (!n) {
+		online = sysconf(_SC_NPROCESSORS_ONLN);
+		n = online > 0 ? (unsigned int)online : 1;
+	}
+	if (n > EB_CPU_MAX_THREADS)
+		n = EB_CPU_MAX_THREADS;
+	pool_stop(c);
+	for (; p->started + 1 < n; p->started++) {
+		c->part_ws[p->started + 1] = malloc(wsf * sizeof(float));
+		if (!c->part_ws[p->started + 1]) {
+			ret = -ENOMEM;
+			break;
+		}
+		p->w[p->started] = (struct worker){ p, p->started + 1 };
+		if (pthread_create(&p->th[p->started], NULL, worker, &p->w[p->started])) {
+			ret = -EAGAIN;
+			break;
+		}
+	}
+	if (ret)
+		pool_stop(c);
+	c->par.parts = p->started + 1;
+	return ret;
+}
+
+unsigned int eb_cpu_threads(const struct eb_cpu *c)
+{
+	return c->par.parts;
+}
 
 int eb_cpu_new(const struct eb_model *model, struct eb_cpu **out)
 {
@@ -35,12 +166,21 @@ int eb_cpu_new(const struct eb_model *model, struct eb_cpu **out)
 		return -ENOMEM;
 	c->model = model;
 	eb_hw_default(&c->hw);
+	pthread_mutex_init(&c->pool.mu, NULL);
+	pthread_cond_init(&c->pool.go, NULL);
+	pthread_cond_init(&c->pool.done, NULL);
+	c->par = (struct eb_par){
+		.parts = 1, .run = pool_run, .ctx = &c->pool, .ws = c->part_ws,
+	};
 	c->x = malloc((size_t)d->max_position * d->hidden * sizeof(float));
 	c->ws = malloc(eb_graph_ws_floats(d, d->max_position) * sizeof(float));
-	if (!c->x || !c->ws) {
+	c->part_ws[0] = malloc(eb_part_ws_floats(d, d->max_position) * sizeof(float));
+	if (!c->x || !c->ws || !c->part_ws[0]) {
 		eb_cpu_free(c);
 		return -ENOMEM;
 	}
+	/* fewer threads still compute the same bits: not worth failing for */
+	eb_cpu_set_threads(c, 0);
 	*out = c;
 	return 0;
 }
@@ -49,6 +189,11 @@ void eb_cpu_free(struct eb_cpu *c)
 {
 	if (!c)
 		return;
+	pool_stop(c);
+	pthread_mutex_destroy(&c->pool.mu);
+	pthread_cond_destroy(&c->pool.go);
+	pthread_cond_destroy(&c->pool.done);
+	free(c->part_ws[0]);
 	free(c->x);
 	free(c->ws);
 	free(c);
@@ -99,7 +244,7 @@ int eb_cpu_step(struct eb_cpu *c, uint32_t opp, struct eb_cpu_step *step)
 		return -ERANGE;
 	if (opp >= c->hw.opp_count)
 		return -EINVAL;
-	eb_encoder_layer(&e->dims, e->ln_eps, tw, c->seq, c->x, c->ws);
+	eb_encoder_layer_par(&e->dims, e->ln_eps, tw, c->seq, c->x, c->ws, &c->par);
 	memset(step, 0, sizeof(*step));
 	eb_offramp(&e->dims, tw, c->layer, c->x, step->logits, &step->entropy, c->ws);
 	step->layer = ++c->layer;

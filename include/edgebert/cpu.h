@@ -60,6 +60,16 @@ int eb_cpu_new(const struct eb_model *model, struct eb_cpu **ctx);
 void eb_cpu_free(struct eb_cpu *ctx);
 
 /*
+ * Threads a context spreads each layer over: n, or the online CPUs for 0
+ * (the default), at most EB_CPU_MAX_THREADS. Results are bit-identical for
+ * every count. -ENOMEM / -EAGAIN if threads cannot be made (the context
+ * then runs on 1).
+ */
+#define EB_CPU_MAX_THREADS	64
+int eb_cpu_set_threads(struct eb_cpu *ctx, unsigned int n);
+unsigned int eb_cpu_threads(const struct eb_cpu *ctx);
+
+/*
  * Run one sentence: token ids (e.g. from eb_tokenize(), [CLS] first),
  * token types (NULL: all 0), n tokens. -EINVAL for a bad task, id, type,
  * length or operating point.

@@ -7,6 +7,7 @@
 
 #include "check_main.h"
 #include "core/af8.h"
+#include "core/simd.h"
 #include "core/tensor.h"
 
 /* Every nonzero code decodes and re-encodes to itself, at every bias. */
@@ -209,6 +210,50 @@ START_TEST(linear_all_encodings)
 }
 END_TEST
 
+/*
+ * Baseline and AVX2 kernels give the same bits on random data, for tile
+ * and panel tails, every encoding and column ranges (as threads use them).
+ */
+START_TEST(linear_paths_bitwise)
+{
+	enum { N = 45, K = 517, T = 15 };
+	static float w[N * K], x[T * K], y0[T * N], y1[T * N], bias[N];
+	static _Alignas(8) uint8_t buf[16 + 4 * N * K + 64];
+	float *ws = malloc(eb_linear_ws_floats(K) * sizeof(float));
+	struct eb_msg m = eb_msg_init(NULL, 0);
+	uint32_t seed = 12345, i, t, b, e, p;
+	struct eb_tensor tn;
+	unsigned int enc;
+	size_t used;
+
+	for (i = 0; i < N * K; i++) {
+		seed = seed * 1103515245u + 12345u;
+		w[i] = (seed >> 8 & 3) ? ((float)(seed >> 9) / 8388608.0f - 1.0f) * 0.1f : 0.0f;
+	}
+	for (i = 0; i < T * K; i++) {
+		seed = seed * 1103515245u + 12345u;
+		x[i] = (float)(seed >> 9) / 4194304.0f - 1.0f;
+	}
+	for (i = 0; i < N; i++)
+		bias[i] = x[i] * 0.5f;
+	for (enc = EB_ENC_F32; enc <= EB_ENC_AF8_SPARSE; enc++) {
+		eb_tensor_encode(w, N, K, enc, -1, buf);
+		ck_assert_int_eq(eb_tensor_parse(buf, sizeof(buf), &tn, &used, &m), 0);
+		for (t = 1; t <= T; t += 7) {
+			eb_simd_force(EB_SIMD_GENERIC);
+			eb_linear(&tn, bias, x, K, t, y0, N, ws);
+			eb_simd_force(EB_SIMD_AUTO);
+			for (p = 0; p < 3; p++) {
+				eb_split(N, p, 3, t == 8 ? 1 : EB_LINEAR_ALIGN, &b, &e);
+				eb_linear_cols(&tn, bias, x, K, t, y1, N, ws, b, e);
+			}
+			ck_assert_mem_eq(y0, y1, (size_t)t * N * sizeof(float));
+		}
+	}
+	free(ws);
+}
+END_TEST
+
 Suite *eb_test_suite(void)
 {
 	Suite *s = suite_create("af8");
@@ -221,6 +266,7 @@ Suite *eb_test_suite(void)
 	tcase_add_test(tc, bits_and_crc);
 	tcase_add_test(tc, sparse_record);
 	tcase_add_test(tc, linear_all_encodings);
+	tcase_add_test(tc, linear_paths_bitwise);
 	suite_add_tcase(s, tc);
 	return s;
 }

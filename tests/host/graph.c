@@ -12,6 +12,7 @@
 
 #include "check_main.h"
 #include "core/graph.h"
+#include "core/simd.h"
 #include "edgebert/cpu.h"
 #include "edgebert/model.h"
 
@@ -174,6 +175,40 @@ START_TEST(deterministic)
 }
 END_TEST
 
+/*
+ * The same bits on every kernel path (baseline vectors, AVX2) and for any
+ * thread count: every case, all layers, no early exit.
+ */
+START_TEST(paths_and_threads)
+{
+	static struct eb_cpu_result want[MAX_CASES], got;
+	struct eb_cpu_opts o = { .threshold = 0.0f };
+	static const unsigned int threads[] = { 1, 2, 3, 5 };
+	unsigned int path, t, i;
+	struct eb_cpu *cpu;
+
+	for (path = 0; path < 2; path++) {
+		eb_simd_force(path ? EB_SIMD_AUTO : EB_SIMD_GENERIC);
+		for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+			ck_assert_int_eq(eb_cpu_new(model, &cpu), 0);
+			ck_assert_int_eq(eb_cpu_set_threads(cpu, threads[t]), 0);
+			ck_assert_uint_eq(eb_cpu_threads(cpu), threads[t]);
+			for (i = 0; i < ncases; i++) {
+				o.task = !strcmp(cases[i].task, cases[0].task) ? 0 : 1;
+				ck_assert_int_eq(eb_cpu_run(cpu, cases[i].ids, cases[i].types,
+							    cases[i].n, &o, &got), 0);
+				if (!path && !t)
+					want[i] = got;
+				else
+					ck_assert_mem_eq(&got, &want[i], sizeof(got));
+			}
+			eb_cpu_free(cpu);
+		}
+	}
+	eb_simd_force(EB_SIMD_AUTO);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	struct eb_cpu_result res;
@@ -205,6 +240,7 @@ Suite *eb_test_suite(void)
 	tcase_add_test(tc, matches_reference);
 	tcase_add_test(tc, early_exit);
 	tcase_add_test(tc, deterministic);
+	tcase_add_test(tc, paths_and_threads);
 	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);
 	return s;
