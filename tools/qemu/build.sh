@@ -151,7 +151,22 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 		--disable-install-blobs >&2)
 fi
 
-# 5. Build (incremental) and publish.
+# 5. Build (incremental) and publish. A ninja started by hand in the same
+# build directory (outside our lock) must finish first: two ninjas in one
+# tree corrupt each other's state.
+other_ninja() {
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
+		case $(cat "$p/comm" 2>/dev/null) in ninja) ;; *) continue ;; esac
+		[ "$(readlink "$p/cwd" 2>/dev/null)" = "$BUILD" ] && return 0
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-C $BUILD" && return 0
+	done
+	return 1
+}
+if other_ninja; then
+	log "waiting for another ninja in $BUILD to finish"
+	while other_ninja; do sleep 5; done
+fi
 log "building qemu-system-x86_64 ($HASH); a cold build takes ~10 min on 2 cores"
 start=$(date +%s)
 ninja -C "$BUILD" qemu-system-x86_64 >&2 || die "ninja failed"

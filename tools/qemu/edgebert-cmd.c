@@ -229,6 +229,11 @@ static uint32_t edgebert_cmd_load_task(EdgebertExec *e, const uint32_t *a)
 
     e->task_loaded = false;
     e->seq = 0;
+    if (!d.vocab_size || !d.max_position || !d.type_vocab_size ||
+        !d.embed_dim || !d.hidden || !d.heads || !d.ffn ||
+        d.hidden % d.heads) {
+        return EB_JOB_INVALID_CMD;
+    }
     if (!size || size > s->sram_weight_size || d.hidden > s->max_hidden ||
         d.heads > s->max_heads || d.heads > EB_MAX_HEADS ||
         d.ffn > s->max_ffn || !d.layers || d.layers > s->max_layers ||

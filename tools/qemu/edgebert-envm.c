@@ -62,7 +62,7 @@ struct EdgebertEnvm {
     uint32_t *wear;         /* 2 * pages, host order */
 
     bool valid;             /* a committed image exists */
-    EdgebertNvHeader hdr;   /* the committed header (if valid) */
+    EdgebertNvHeader hdr;   /* the committed header (all 0 if none) */
 
     /* Registers */
     uint64_t src;
@@ -112,7 +112,8 @@ static bool edgebert_nv_hdr_ok(EdgebertState *s, const EdgebertNvHeader *h)
 
     edgebert_nv_hdr_to_le(&le);
     return h->magic == EB_NV_MAGIC && h->version == EB_NV_VERSION &&
-           h->hdr_crc == eb_crc32(0, &le, offsetof(EdgebertNvHeader, hdr_crc)) &&
+           h->hdr_crc ==
+               eb_crc32(0, &le, offsetof(EdgebertNvHeader, hdr_crc)) &&
            h->envm_size == s->envm_size && h->page_size == s->envm_page_size &&
            h->slot < 2 && h->image_size && h->image_size <= s->envm_size;
 }
@@ -249,7 +250,7 @@ const uint8_t *edgebert_envm_image(EdgebertState *s, uint64_t *size)
 
 uint32_t edgebert_envm_generation(EdgebertState *s)
 {
-    return s->envm->valid ? s->envm->hdr.generation : 0;
+    return s->envm->hdr.generation;
 }
 
 static void edgebert_envm_finish(EdgebertState *s, uint32_t error)
@@ -388,9 +389,9 @@ uint32_t edgebert_envm_read(EdgebertState *s, hwaddr addr)
     case EB_REG_ENVM_SRC_LO:        return (uint32_t)nv->src;
     case EB_REG_ENVM_SRC_HI:        return nv->src >> 32;
     case EB_REG_ENVM_SRC_SIZE:      return nv->src_size;
-    case EB_REG_ENVM_IMAGE_SIZE:    return nv->valid ? nv->hdr.image_size : 0;
-    case EB_REG_ENVM_GENERATION:    return nv->valid ? nv->hdr.generation : 0;
-    case EB_REG_ENVM_IMAGE_CRC:     return nv->valid ? nv->hdr.image_crc : 0;
+    case EB_REG_ENVM_IMAGE_SIZE:    return nv->hdr.image_size;
+    case EB_REG_ENVM_GENERATION:    return nv->hdr.generation;
+    case EB_REG_ENVM_IMAGE_CRC:     return nv->hdr.image_crc;
     case EB_REG_ENVM_WEAR_INDEX:    return nv->wear_index;
     case EB_REG_ENVM_WEAR_COUNT:
         return nv->wear_index < 2 * nv->pages ? nv->wear[nv->wear_index] : 0;

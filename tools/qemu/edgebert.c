@@ -271,7 +271,9 @@ static void edgebert_complete_job(EdgebertState *s)
 
     s->job_active = false;
     s->opp_cur = job->opp;
-    s->dvfs_target = job->opp;
+    if (!s->dvfs_pending) {
+        s->dvfs_target = job->opp;
+    }
     s->dvfs_transitions += job->transitions;
     s->counter[EB_CNT_CYCLES] += job->cost.cycles;
     s->counter[EB_CNT_BUSY_NS] += job->cost.ns;
