@@ -16,8 +16,9 @@ typedef float eb_v8 __attribute__((vector_size(32)));
 
 #define EB_INLINE	static inline __attribute__((always_inline))
 
-/* Unaligned, aliasing view for loads and stores: *(eb_v8u *)p. */
+/* Unaligned, aliasing views for loads and stores: *(eb_v8u *)p. */
 typedef float eb_v8u __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float eb_v4u __attribute__((vector_size(16), aligned(4), may_alias));
 
 #define eb_ld8(p)	(*(const eb_v8u *)(p))
 #define eb_st8(p, v)	(*(eb_v8u *)(p) = (v))

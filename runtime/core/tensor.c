@@ -248,58 +248,77 @@ size_t eb_linear_ws_floats(uint32_t k)
 	return 256 + (size_t)NB * k + k + (size_t)TB * NB;
 }
 
-/* acc[r][0..NB) += sum over the slice of x[r][k] * p[k][0..NB), k ascending. */
-EB_INLINE void tile(const float *restrict p, uint32_t kb,
-		    const float *restrict x, size_t ldx, float *restrict acc,
-		    const unsigned int mr)
-{
-	eb_v8 a[MR][2], lo, hi;
-	unsigned int r;
-	uint32_t k;
-
-#pragma GCC unroll 6
-	for (r = 0; r < mr; r++) {
-		a[r][0] = eb_ld8(acc + r * NB);
-		a[r][1] = eb_ld8(acc + r * NB + 8);
-	}
-	for (k = 0; k < kb; k++, p += NB) {
-		lo = eb_ld8(p);
-		hi = eb_ld8(p + 8);
-#pragma GCC unroll 6
-		for (r = 0; r < mr; r++) {
-			a[r][0] += x[r * ldx + k] * lo;
-			a[r][1] += x[r * ldx + k] * hi;
-		}
-	}
-#pragma GCC unroll 6
-	for (r = 0; r < mr; r++) {
-		eb_st8(acc + r * NB, a[r][0]);
-		eb_st8(acc + r * NB + 8, a[r][1]);
-	}
+/*
+ * acc[r][0..NB) += sum over the slice of x[r][k] * p[k][0..NB), k ascending,
+ * in vectors V of L lanes: 8 for AVX2; 4 where GCC would split 8-lane
+ * vectors into halves through the stack.
+ */
+#define TILE(V, L)							\
+EB_INLINE void tile##L(const float *restrict p, uint32_t kb,		\
+		       const float *restrict x, size_t ldx,		\
+		       float *restrict acc, const unsigned int mr)	\
+{									\
+	V a[MR][NB / L], b[NB / L];					\
+	unsigned int r, u;						\
+	uint32_t k;							\
+									\
+	_Pragma("GCC unroll 6")						\
+	for (r = 0; r < mr; r++)					\
+		_Pragma("GCC unroll 4")					\
+		for (u = 0; u < NB / L; u++)				\
+			a[r][u] = *(const V *)(acc + r * NB + u * L);	\
+	for (k = 0; k < kb; k++, p += NB) {				\
+		_Pragma("GCC unroll 4")					\
+		for (u = 0; u < NB / L; u++)				\
+			b[u] = *(const V *)(p + u * L);			\
+		_Pragma("GCC unroll 6")					\
+		for (r = 0; r < mr; r++)				\
+			_Pragma("GCC unroll 4")				\
+			for (u = 0; u < NB / L; u++)			\
+				a[r][u] += x[r * ldx + k] * b[u];	\
+	}								\
+	_Pragma("GCC unroll 6")						\
+	for (r = 0; r < mr; r++)					\
+		_Pragma("GCC unroll 4")					\
+		for (u = 0; u < NB / L; u++)				\
+			*(V *)(acc + r * NB + u * L) = a[r][u];		\
 }
 
-/* acc[T][NB] = x[T][0..K) times the panel; T <= TB. */
+TILE(eb_v4u, 4)
+TILE(eb_v8u, 8)
+
+/*
+ * acc[T][NB] = x[T][0..K) times the panel; T <= TB. Tiles are mr rows:
+ * 6 x 2 AVX registers of sums, or 2 x 4 SSE/NEON ones.
+ */
 EB_INLINE void panel_gemm(const float *panel, uint32_t K, const float *x,
-			  size_t ldx, uint32_t T, float *acc)
+			  size_t ldx, uint32_t T, float *acc, const unsigned int mr,
+			  const unsigned int lanes)
 {
 	uint32_t k0, kb, t;
 
 	memset(acc, 0, (size_t)T * NB * sizeof(*acc));
 	for (k0 = 0; k0 < K; k0 += KB) {
 		kb = K - k0 < KB ? K - k0 : KB;
-		for (t = 0; t + MR <= T; t += MR)
-			tile(panel + (size_t)k0 * NB, kb, x + t * ldx + k0, ldx,
-			     acc + (size_t)t * NB, MR);
-		for (; t < T; t++)
-			tile(panel + (size_t)k0 * NB, kb, x + t * ldx + k0, ldx,
-			     acc + (size_t)t * NB, 1);
+		for (t = 0; t < T; t += t + mr <= T ? mr : 1) {
+			const float *pk = panel + (size_t)k0 * NB, *xt = x + t * ldx + k0;
+
+			if (lanes == 8 && t + mr <= T)
+				tile8(pk, kb, xt, ldx, acc + (size_t)t * NB, mr);
+			else if (lanes == 8)
+				tile8(pk, kb, xt, ldx, acc + (size_t)t * NB, 1);
+			else if (t + mr <= T)
+				tile4(pk, kb, xt, ldx, acc + (size_t)t * NB, mr);
+			else
+				tile4(pk, kb, xt, ldx, acc + (size_t)t * NB, 1);
+		}
 	}
 }
 
 static void panel_gemm_generic(const float *panel, uint32_t K, const float *x,
 			       size_t ldx, uint32_t T, float *acc)
 {
-	panel_gemm(panel, K, x, ldx, T, acc);
+	panel_gemm(panel, K, x, ldx, T, acc, 2, 4);
 }
 
 #ifdef EB_HAVE_AVX2
@@ -307,7 +326,7 @@ EB_TARGET_AVX2
 static void panel_gemm_avx2(const float *panel, uint32_t K, const float *x,
 			    size_t ldx, uint32_t T, float *acc)
 {
-	panel_gemm(panel, K, x, ldx, T, acc);
+	panel_gemm(panel, K, x, ldx, T, acc, MR, 8);
 }
 #endif
 
