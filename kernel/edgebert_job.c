@@ -189,9 +189,9 @@ static struct dma_fence *eb_job_run(struct drm_sched_job *sched_job)
 	memset(desc->reserved, 0, sizeof(desc->reserved));
 
 	job->hw_fence = dma_fence_get(fence);
-	spin_lock_irq(&ebdev->job_lock);
+	spin_lock(&ebdev->job_lock);
 	list_add_tail(&job->node, &ebdev->inflight);
-	spin_unlock_irq(&ebdev->job_lock);
+	spin_unlock(&ebdev->job_lock);
 
 	/* writel() orders the descriptor stores before the doorbell. */
 	ebdev->sq_tail++;
@@ -203,13 +203,13 @@ static struct eb_job *eb_inflight_pop(struct eb_device *ebdev, u64 job_id)
 {
 	struct eb_job *job;
 
-	spin_lock_irq(&ebdev->job_lock);
+	spin_lock(&ebdev->job_lock);
 	job = list_first_entry_or_null(&ebdev->inflight, struct eb_job, node);
 	if (job && job->job_id == job_id)
 		list_del_init(&job->node);
 	else
 		job = NULL;
-	spin_unlock_irq(&ebdev->job_lock);
+	spin_unlock(&ebdev->job_lock);
 	return job;
 }
 
@@ -312,8 +312,10 @@ static void eb_job_reset(struct eb_device *ebdev, struct drm_sched_job *bad,
 	eb_cq_drain_locked(ebdev);
 
 	/* The device runs jobs in ring order: the oldest one is the culprit. */
+	spin_lock(&ebdev->job_lock);
 	guilty = list_first_entry_or_null(&ebdev->inflight, struct eb_job,
 					  node);
+	spin_unlock(&ebdev->job_lock);
 	if (guilty) {
 		guilty->result.status = reason == EDGEBERT_RESET_TIMEOUT ?
 			EDGEBERT_JOB_TIMEOUT : EDGEBERT_JOB_DEVICE_ERROR;
@@ -332,6 +334,7 @@ static void eb_job_reset(struct eb_device *ebdev, struct drm_sched_job *bad,
 	 * The old hardware fences have no callbacks any more (the scheduler
 	 * is stopped); retire them. Innocent jobs get new ones below.
 	 */
+	spin_lock(&ebdev->job_lock);
 	list_for_each_entry_safe(job, tmp, &ebdev->inflight, node) {
 		list_del_init(&job->node);
 		dma_fence_set_error(job->hw_fence, -ECANCELED);
@@ -339,6 +342,7 @@ static void eb_job_reset(struct eb_device *ebdev, struct drm_sched_job *bad,
 		dma_fence_put(job->hw_fence);
 		job->hw_fence = NULL;
 	}
+	spin_unlock(&ebdev->job_lock);
 	mutex_unlock(&ebdev->cq_lock);
 
 	atomic64_inc(&ebdev->stats.resets);
