@@ -12,5 +12,6 @@
 #include "edgebert/policy.h"
 #include "edgebert/device.h"
 #include "edgebert/engine.h"
+#include "edgebert/telemetry.h"
 
 #endif /* EDGEBERT_H */

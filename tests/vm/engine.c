@@ -278,9 +278,14 @@ START_TEST(async_many_in_flight)
 	struct eb_engine_stats st;
 	int seen[NSENT] = { 0 }, k, total = 0, i;
 
+	struct eb_telemetry *tel;
+	struct eb_telemetry_event ev[64];
+	int jobs_seen = 0;
+
 	make_corpus(m, 5, 24, &c);
 	for (i = 0; i < NSENT; i++)
 		ck_assert_int_eq(eb_engine_classify_ids(cpu, c.ids[i], NULL, c.len[i], &want[i]), 0);
+	ck_assert_int_eq(eb_telemetry_open(&tel), 0);
 	for (i = 0; i < NSENT; i++)
 		ck_assert_int_eq(eb_engine_submit_ids(dev, c.ids[i], NULL, c.len[i], (uint64_t)i), 0);
 	while ((k = eb_engine_poll(dev, got, 16, -1)) > 0) {
@@ -301,6 +306,13 @@ START_TEST(async_many_in_flight)
 	ck_assert_uint_lt(st.waits, st.jobs);
 	fprintf(stderr, "async: %d sentences, %llu jobs, %llu io_uring waits\n", NSENT,
 		(unsigned long long)st.jobs, (unsigned long long)st.waits);
+	/* the same jobs, seen by any process on the netlink group */
+	while ((k = eb_telemetry_read(tel, ev, 64, 200)) > 0)
+		for (int j = 0; j < k; j++)
+			jobs_seen += ev[j].kind == EB_TELEMETRY_JOB_DONE && ev[j].device >= 128;
+	ck_assert_int_ge(k, 0);
+	ck_assert_int_gt(jobs_seen, 0);
+	eb_telemetry_close(tel);
 	eb_engine_close(dev);
 	eb_engine_close(cpu);
 	eb_model_close(m);
