@@ -468,32 +468,46 @@ static void edgebert_dma_bh(void *opaque)
 }
 
 /*
- * Worker side of a BO access: hand it to the main loop and wait. Returns
- * EB_JOB_OK, EB_JOB_DMA_FAULT, or EB_JOB_ABORTED when the job was dropped
- * by a reset or the device is going away.
+ * Worker side of a BO access: hand it to the main loop and wait, in chunks
+ * of EB_DMA_CHUNK so that the BQL is never held long. Returns EB_JOB_OK,
+ * EB_JOB_DMA_FAULT, or EB_JOB_ABORTED when the job was dropped by a reset
+ * or the device is going away.
  */
 uint32_t edgebert_worker_bo_rw(EdgebertState *s, uint32_t bo, uint64_t offset,
                                void *buf, uint64_t len, bool write)
 {
-    EdgebertDmaReq req = {
-        .bo = bo, .offset = offset, .buf = buf, .len = len, .write = write,
-    };
+    const EdgebertBo *b = bo < s->job->bo_count ? &s->job->bo[bo] : NULL;
+    uint8_t *p = buf;
 
-    if (!len) {
-        return bo < s->job->bo_count ? EB_JOB_OK : EB_JOB_DMA_FAULT;
+    /* Check the whole range first: a fault writes nothing. */
+    if (!b || offset > b->size || len > b->size - offset) {
+        return EB_JOB_DMA_FAULT;
     }
-    qemu_mutex_lock(&s->thr_mutex);
-    s->dma_req = &req;
-    qemu_bh_schedule(s->dma_bh);
-    while (!req.done && !s->stopping) {
-        qemu_cond_wait(&s->thr_cond, &s->thr_mutex);
+    while (len) {
+        EdgebertDmaReq req = {
+            .bo = bo, .offset = offset, .buf = p,
+            .len = MIN(len, EB_DMA_CHUNK), .write = write,
+        };
+
+        qemu_mutex_lock(&s->thr_mutex);
+        s->dma_req = &req;
+        qemu_bh_schedule(s->dma_bh);
+        while (!req.done && !s->stopping) {
+            qemu_cond_wait(&s->thr_cond, &s->thr_mutex);
+        }
+        if (!req.done) {
+            s->dma_req = NULL;
+            req.status = EB_JOB_ABORTED;
+        }
+        qemu_mutex_unlock(&s->thr_mutex);
+        if (req.status != EB_JOB_OK) {
+            return req.status;
+        }
+        p += req.len;
+        offset += req.len;
+        len -= req.len;
     }
-    if (!req.done) {
-        s->dma_req = NULL;
-        req.status = EB_JOB_ABORTED;
-    }
-    qemu_mutex_unlock(&s->thr_mutex);
-    return req.status;
+    return EB_JOB_OK;
 }
 
 /* ---------------------------------------------------------------- worker */

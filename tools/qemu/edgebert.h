@@ -189,6 +189,7 @@ enum {
 #define EB_BO_ENTRY_SIZE        16
 #define EB_MAX_CMD_SIZE         (64 * 1024)
 #define EB_PAGE_SIZE            4096    /* BO page lists */
+#define EB_DMA_CHUNK            (256 * 1024)    /* per BQL hold */
 
 /* Job status (uapi enum drm_edgebert_job_status) */
 enum {

@@ -155,6 +155,7 @@ class Dev:
     def queue_on(self, entries=16):
         q = self.q
         self.entries = entries
+        q.wl(CONTROL, 4)
         q.write(SQ, bytes(64 * entries))
         q.write(CQ, bytes(64 * entries))
         q.wl(SQ_BASE, SQ)
@@ -419,11 +420,15 @@ def test_queue(t, qemu):
 
     # a full completion ring stalls the device until CQ_HEAD moves
     d.queue_on(entries=4)
-    for _ in range(4):
+    for _ in range(3):
         d.submit([(PL, 8)], 0, NOP + NOP)
-    q.step(10000000)
-    time.sleep(0.2)
-    q.step(10000000)
+    for _ in range(20):
+        q.step(1000000)
+        time.sleep(0.01)
+    d.submit([(PL, 8)], 0, NOP + NOP)
+    for _ in range(20):
+        q.step(1000000)
+        time.sleep(0.01)
     t.check("cq full stalls", q.rl(CQ_TAIL) == 3 and q.rl(SQ_HEAD) == 3,
             "%d %d" % (q.rl(CQ_TAIL), q.rl(SQ_HEAD)))
     seqs = [d.wait_cqe()["seq"] for _ in range(4)]
