@@ -179,7 +179,9 @@ int main(int argc, char **argv)
 	struct eb_model *model = NULL;
 	struct eb_engine *eng = NULL;
 	struct summary sum = { 0 };
-	struct eb_result r;
+	struct eb_result *res = NULL;
+	const char **texts = NULL, **owned = NULL;
+	size_t ntext = 0, tcap = 0;
 	struct timespec t0, t1;
 	const char *model_path = NULL, *be;
 	char err[512], *line = NULL, *end;
@@ -270,22 +272,37 @@ int main(int argc, char **argv)
 	if (!json)
 		printf("# backend %s%s, %u device(s)\n", be,
 		       o.device == EB_DEVICE_ALL ? " (all)" : "", eb_engine_device_count(eng));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* all sentences first: a batch keeps many of them in flight on the device */
 	if (optind < argc) {
-		for (int i = optind; i < argc; i++) {
-			eb_engine_classify(eng, argv[i], &r);
-			report(argv[i], &r, json, &sum);
-		}
+		texts = (const char **)argv + optind;
+		ntext = (size_t)(argc - optind);
 	} else {
 		while (read_line(&line, &cap)) {
 			if (!*line)
 				continue;
-			eb_engine_classify(eng, line, &r);
-			report(line, &r, json, &sum);
+			if (ntext == tcap) {
+				const char **g = realloc(owned, (tcap = tcap ? tcap * 2 : 64) * sizeof(*g));
+
+				if (!g)
+					goto oom;
+				owned = g;
+			}
+			owned[ntext] = strdup(line);
+			if (!owned[ntext])
+				goto oom;
+			ntext++;
 		}
+		texts = owned;
 	}
+	res = calloc(ntext ? ntext : 1, sizeof(*res));
+	if (!res)
+		goto oom;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	eb_engine_classify_batch(eng, texts, ntext, res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	wall = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	for (size_t i = 0; i < ntext; i++)
+		report(texts[i], &res[i], json, &sum);
 	if (json)
 		printf("{\"summary\":{\"backend\":\"%s\",\"sentences\":%lu,\"errors\":%lu,"
 		       "\"avg_exit_layer\":%.4f,\"avg_energy_uj\":%.4f,\"avg_latency_ms\":%.6f,"
@@ -299,8 +316,23 @@ int main(int argc, char **argv)
 		       sum.n, sum.errors, sum.n ? sum.layers / sum.n : 0.0,
 		       sum.n ? sum.energy_uj / sum.n : 0.0, sum.n ? sum.latency_ms / sum.n : 0.0,
 		       sum.misses, wall > 0 ? sum.n / wall : 0.0);
+	if (!json && eb_engine_backend(eng) == EB_BACKEND_DEVICE) {
+		struct eb_engine_stats st;
+
+		eb_engine_get_stats(eng, &st);
+		printf("# %llu device jobs, %llu completion waits, %llu eNVM programs\n",
+		       (unsigned long long)st.jobs, (unsigned long long)st.waits,
+		       (unsigned long long)st.envm_programs);
+	}
 	status = sum.errors ? 1 : 0;
+	goto out;
+oom:
+	fprintf(stderr, "edgebert-run: out of memory\n");
 out:
+	for (size_t i = 0; owned && i < ntext; i++)
+		free((void *)owned[i]);
+	free(owned);
+	free(res);
 	free(line);
 	eb_engine_close(eng);
 	eb_model_close(model);
