@@ -204,7 +204,7 @@ bool edgebert_envm_init(EdgebertState *s, Error **errp)
     timer_init_ns(&nv->timer, QEMU_CLOCK_VIRTUAL, edgebert_envm_timer, s);
 
     if (s->envm_path) {
-        nv->fd = qemu_open(s->envm_path, O_RDWR | O_CREAT, errp);
+        nv->fd = qemu_create(s->envm_path, O_RDWR, 0644, errp);
         if (nv->fd < 0 || !edgebert_nv_load(s, errp)) {
             edgebert_envm_fini(s);
             return false;

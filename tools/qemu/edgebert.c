@@ -902,7 +902,6 @@ static void edgebert_realize(PCIDevice *pdev, Error **errp)
     s->freq_min_khz = eb_hw_law_freq_khz(&s->hw, s->hw.volt_min_uv);
     s->hw.freq_max_khz = eb_hw_law_freq_khz(&s->hw, s->hw.volt_max_uv);
 
-    pci_config_set_interrupt_pin(pdev->config, 1);
     memory_region_init_io(&s->mmio, OBJECT(s), &edgebert_mmio_ops, s,
                           "edgebert-mmio", EB_MMIO_SIZE);
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->mmio);

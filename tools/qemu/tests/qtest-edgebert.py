@@ -46,7 +46,7 @@ MAGIC = 0xEBC0FFEE
 
 class QTest:
     def __init__(self, qemu, props="", extra=()):
-        args = [qemu, "-machine", "pc", "-accel", "qtest", "-qtest", "stdio",
+        args = [qemu, "-machine", "pc", "-accel", "qtest", "-qtest", "stdio", "-qtest-log", "/dev/null",
                 "-display", "none", "-nodefaults", "-m", "256M", *QEMU_L,
                 "-device", "edgebert" + props, *extra]
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
@@ -305,9 +305,9 @@ def test_dvfs(t, qemu):
     q.wl(IRQ_MASK, 0xF)
     q.wl(DVFS_TARGET, 0)
     t.check("dvfs busy", q.rl(DVFS_STATUS) & 1 and q.rl(STATUS) & 8)
-    q.step(1000)
-    t.check("dvfs still busy after 1us", q.rl(DVFS_STATUS) & 1)
-    q.step(100000)
+    q.step(600)
+    t.check("dvfs still busy after 600 ns", q.rl(DVFS_STATUS) & 1)
+    q.step(100)
     t.check("dvfs done", q.rl(DVFS_STATUS) == 0 and q.rl(DVFS_CURRENT) == 0)
     t.check("dvfs transitions", q.rl(DVFS_TRANS) == 1)
     t.check("dvfs irq", q.rl(IRQ_STATUS) == 2 and d.msi(1))
@@ -332,6 +332,7 @@ def test_dvfs(t, qemu):
 def test_queue(t, qemu):
     d = Dev(qemu, ",faults=on")
     q = d.q
+    q.wl(IRQ_MASK, 0xF)
     q.wl(SQ_ENTRIES, 3)
     q.wl(CONTROL, 2)
     t.check("bad queue config", q.rl(ERROR_CODE) == 1 and
@@ -370,11 +371,12 @@ def test_queue(t, qemu):
     d.submit([(PL, len(prog))], 0, prog)
     r = d.wait_cqe()
     t.check("load state without task", r and r["status"] == INVALID, str(r))
-    prog = pad8(cmd(2, 0, 0, 1 << 20, 16, 8, 2, 8, 8, 2, 16, 2, 0))
+    prog = pad8(cmd(2, 1, 0, 0, 1 << 20, 16, 8, 2, 8, 8, 2, 16, 2, 0))
     d.bo(0, DATA, prog)
     d.submit([(PL, len(prog))], 0, prog)   # LOAD_TASK beyond BO 0's size
     r = d.wait_cqe()
     t.check("dma fault", r and r["status"] == DMA_FAULT, str(r))
+    d.bo(0, DATA, NOP + NOP)
     d.submit([(PL, 8)], 0, b"\0" * 16)   # cmd larger than the BO
     r = d.wait_cqe()
     t.check("cmd beyond bo", r and r["status"] == DMA_FAULT, str(r))
@@ -437,6 +439,8 @@ def test_queue(t, qemu):
 
 
 def test_envm(t, qemu, path):
+    if os.path.exists(path):
+        os.unlink(path)
     img = bytes((i * 7 + 3) & 0xFF for i in range(3 * 4096 + 100))
     props = ",envm-size=65536,faults=on,envm=" + path
     d = Dev(qemu, props)
