@@ -223,7 +223,8 @@ int eb_devq_reap(struct eb_devq *q, int64_t timeout_ns, eb_devq_fn fn, void *arg
 	ret = io_uring_submit_and_wait_timeout(&q->ring, &cqe, timeout_ns ? 1 : 0,
 					       timeout_ns < 0 ? NULL : &ts, NULL);
 	q->syscalls++;
-	if (ret < 0 && ret != -ETIME && ret != -EINTR)
+	/* -EAGAIN/-EBUSY: the kernel is short of resources or CQ room; just retry */
+	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY)
 		return ret;
 	io_uring_for_each_cqe(&q->ring, head, cqe) {
 		i = (unsigned int)io_uring_cqe_get_data64(cqe);

@@ -82,6 +82,7 @@ struct dev {
 	uint32_t opp_base;		/* device index of window index 0 */
 	struct eb_bo weights;
 	unsigned int busy;
+	int index;			/* in /dev/dri order, as eb_device_open() */
 };
 
 struct slot {
@@ -625,7 +626,7 @@ static int submit_locked(struct eb_engine *e, const uint32_t *ids, const uint32_
 	if (ret)
 		return ret;
 	ret = sent_start(e, &sl->s, &e->devs[sl->dev].hw, e->devs[sl->dev].opp_base, n, tag);
-	sl->s.res.device = (int)sl->dev;
+	sl->s.res.device = e->devs[sl->dev].index;
 	sl->s.sync_out = sync_out;
 	if (sync_out)
 		e->sync_waiting++;
@@ -971,6 +972,7 @@ static int dev_open_all(struct eb_engine *e, char *err, size_t errlen)
 		struct dev *d = &e->devs[i];
 		const struct eb_device_caps *c;
 
+		d->index = (int)(first + i);
 		ret = eb_device_open(first + i, &d->dev);
 		if (ret) {
 			set_err(err, errlen, "EdgeBERT device %u: %s", first + i, strerror(-ret));

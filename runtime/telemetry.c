@@ -93,6 +93,9 @@ int eb_telemetry_open(struct eb_telemetry **out)
 	}
 	if (!ret)
 		ret = nl_socket_set_nonblocking(t->sk);
+	/* bursts of job events: a larger buffer loses fewer of them */
+	if (!ret)
+		nl_socket_set_buffer_size(t->sk, 1 << 20, 0);
 	if (ret) {
 		eb_telemetry_close(t);
 		return ret == -ENOENT ? ret : -EIO;
@@ -132,7 +135,8 @@ int eb_telemetry_read(struct eb_telemetry *t, struct eb_telemetry_event *ev,
 		/* nonblocking: drains what is queued, then -NLE_AGAIN */
 		while (t->n < max && (ret = nl_recvmsgs_default(t->sk)) >= 0)
 			;
-		if (ret < 0 && ret != -NLE_AGAIN && !t->n)
+		/* -NLE_NOMEM: the socket overran (ENOBUFS), events were lost; go on */
+		if (ret < 0 && ret != -NLE_AGAIN && ret != -NLE_NOMEM && !t->n)
 			return -EIO;
 	}
 	return (int)t->n;
