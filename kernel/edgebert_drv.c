@@ -213,7 +213,7 @@ static struct pci_driver eb_pci_driver = {
 	.probe		= eb_pci_probe,
 	.remove		= eb_pci_remove,
 	.shutdown	= eb_pci_shutdown,
-	.driver.dev_groups = eb_sysfs_groups,
+	.dev_groups	= eb_sysfs_groups,
 };
 
 static int __init eb_init(void)
