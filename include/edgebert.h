@@ -9,6 +9,7 @@
 #include "edgebert/model.h"
 #include "edgebert/tokenizer.h"
 #include "edgebert/cpu.h"
+#include "edgebert/hw.h"
 #include "edgebert/policy.h"
 #include "edgebert/device.h"
 #include "edgebert/engine.h"

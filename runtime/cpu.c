@@ -150,6 +150,14 @@ int eb_cpu_set_threads(struct eb_cpu *c, unsigned int n)
 	return ret;
 }
 
+int eb_cpu_set_hw(struct eb_cpu *c, const struct eb_hw *hw)
+{
+	if (eb_hw_validate(hw))
+		return -EINVAL;
+	c->hw = *hw;
+	return 0;
+}
+
 unsigned int eb_cpu_threads(const struct eb_cpu *c)
 {
 	return c->par.parts;

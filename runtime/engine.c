@@ -842,6 +842,20 @@ void eb_engine_opp_window(const struct eb_engine *e, uint32_t *first, uint32_t *
 	}
 }
 
+int eb_engine_hw(const struct eb_engine *e, unsigned int dev, struct eb_hw *hw)
+{
+	if (e->backend == EB_BACKEND_CPU) {
+		if (dev)
+			return -EINVAL;
+		*hw = e->cpu_hw;
+	} else {
+		if (dev >= e->ndev)
+			return -EINVAL;
+		*hw = e->devs[dev].hw;
+	}
+	return 0;
+}
+
 /* ---- opening ---- */
 
 /*
@@ -1131,12 +1145,18 @@ int eb_engine_open(const struct eb_model *model, const struct eb_engine_opts *op
 		if (ret)
 			goto fail;
 	} else {
-		eb_hw_default(&e->cpu_hw);	/* what eb_cpu charges with */
+		if (opts->hw)
+			e->cpu_hw = *opts->hw;
+		else
+			eb_hw_default(&e->cpu_hw);
 		e->cpu_opp = e->cpu_hw.opp_count - 1;	/* a device after power-on */
 		e->cpu_sent = malloc(sizeof(*e->cpu_sent));
 		ret = e->cpu_sent ? eb_cpu_new(model, &e->cpu) : -ENOMEM;
+		if (!ret)
+			ret = eb_cpu_set_hw(e->cpu, &e->cpu_hw);
 		if (ret) {
-			set_err(err, errlen, "CPU backend: %s", strerror(-ret));
+			set_err(err, errlen, "CPU backend: %s", ret == -EINVAL ?
+				"invalid hardware parameters" : strerror(-ret));
 			goto fail;
 		}
 	}

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "hw.h"
 #include "model.h"
 
 #ifdef __cplusplus
@@ -65,6 +66,13 @@ void eb_cpu_free(struct eb_cpu *ctx);
  * every count. -ENOMEM / -EAGAIN if threads cannot be made (the context
  * then runs on 1).
  */
+/*
+ * The hardware whose cycles, time and energy the context reports (the
+ * default: eb_hw_default()), e.g. a device's, to predict what it would
+ * report. -EINVAL if eb_hw_validate() rejects it.
+ */
+int eb_cpu_set_hw(struct eb_cpu *ctx, const struct eb_hw *hw);
+
 #define EB_CPU_MAX_THREADS	64
 int eb_cpu_set_threads(struct eb_cpu *ctx, unsigned int n);
 unsigned int eb_cpu_threads(const struct eb_cpu *ctx);

@@ -71,6 +71,11 @@ struct eb_engine_opts {
 	uint32_t opp;		/* EB_EXIT_OFF: operating point, or EB_OPP_NOMINAL */
 	uint32_t predict_layer;	/* 0: from the task's LUT */
 	uint32_t max_inflight;	/* sentences in flight per device; 0: 16 */
+	/*
+	 * CPU backend: the hardware whose time and energy it models (e.g. a
+	 * device's, from eb_engine_hw()); NULL: eb_hw_default().
+	 */
+	const struct eb_hw *hw;
 	eb_result_fn on_result;	/* NULL: results queue up for eb_engine_poll() */
 	void *on_result_arg;
 };
@@ -120,6 +125,13 @@ void eb_engine_close(struct eb_engine *engine);
 /* The backend in use (EB_BACKEND_CPU or EB_BACKEND_DEVICE) and its devices. */
 enum eb_backend eb_engine_backend(const struct eb_engine *engine);
 unsigned int eb_engine_device_count(const struct eb_engine *engine);
+/*
+ * The hardware the policy plans with on device dev (its capabilities and
+ * the OPP table inside the admin's window), or the CPU backend's (dev 0).
+ * -EINVAL for a bad dev.
+ */
+int eb_engine_hw(const struct eb_engine *engine, unsigned int dev, struct eb_hw *hw);
+
 /* Operating points the policy may use ([first, first + count)), device indices. */
 void eb_engine_opp_window(const struct eb_engine *engine, uint32_t *first, uint32_t *count);
 
