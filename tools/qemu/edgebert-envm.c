@@ -124,6 +124,7 @@ static bool edgebert_nv_load(EdgebertState *s, Error **errp)
     EdgebertEnvm *nv = s->envm;
     uint64_t total = nv->slot_off[1] + s->envm_size;
     uint8_t meta[EB_NV_HDR_STRIDE + EB_NV_HDR_SIZE];
+    uint32_t bad_gen = 0;
     struct stat st;
     unsigned i;
 
@@ -167,14 +168,23 @@ static bool edgebert_nv_load(EdgebertState *s, Error **errp)
         if (!edgebert_nv_hdr_ok(s, &h)) {
             continue;
         }
+        /*
+         * The older copy names the slot the next update reuses: after an
+         * interrupted update its image no longer matches. Only the newest
+         * copy failing is worth a word.
+         */
         if (eb_crc32(0, nv->slot[h.slot], h.image_size) != h.image_crc) {
-            warn_report("envm: header copy %u names a corrupt image", i);
+            bad_gen = MAX(bad_gen, h.generation);
             continue;
         }
         if (!nv->valid || h.generation > nv->hdr.generation) {
             nv->hdr = h;
             nv->valid = true;
         }
+    }
+    if (bad_gen > nv->hdr.generation) {
+        warn_report("envm: image generation %u is corrupt, using %u",
+                    bad_gen, nv->hdr.generation);
     }
     return true;
 }
