@@ -49,6 +49,9 @@ if [ -x "$BIN" ]; then
 	exit 0
 fi
 
+for tool in ninja meson cc flex bison; do
+	command -v $tool >/dev/null || die "$tool missing (tools/deps.sh installs the build dependencies)"
+done
 mkdir -p "$CACHE/bin" || die "cannot create $CACHE (run as root once, or set EDGEBERT_CACHE)"
 
 # One build at a time per cache (make -j, several checkouts).
@@ -174,3 +177,5 @@ log "built in $(($(date +%s) - start)) s"
 cp "$BUILD/qemu-system-x86_64" "$BIN.tmp.$$"
 mv "$BIN.tmp.$$" "$BIN"
 install_out
+# Keep the newest few binaries (56 MB each); an older hash just relinks.
+ls -t "$CACHE"/bin/qemu-system-x86_64-* 2>/dev/null | tail -n +9 | xargs -r rm -f
