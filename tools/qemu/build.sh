@@ -49,7 +49,7 @@ if [ -x "$BIN" ]; then
 	exit 0
 fi
 
-for tool in ninja meson cc flex bison; do
+for tool in ninja meson cc; do
 	command -v $tool >/dev/null || die "$tool missing (tools/deps.sh installs the build dependencies)"
 done
 mkdir -p "$CACHE/bin" || die "cannot create $CACHE (run as root once, or set EDGEBERT_CACHE)"
