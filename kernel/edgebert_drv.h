@@ -132,6 +132,7 @@ struct eb_device {
 	dma_addr_t cq_dma;
 	u32 cq_entries;
 	u32 cq_head;			/* index */
+	u32 cq_seq;			/* seq of the record at cq_head */
 	struct dma_pool *table_pool;	/* per-job BO tables */
 
 	struct eb_dvfs dvfs;

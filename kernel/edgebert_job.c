@@ -137,6 +137,7 @@ static void eb_rings_start(struct eb_device *ebdev)
 	memset(ebdev->cq, 0, ebdev->cq_entries * sizeof(*ebdev->cq));
 	ebdev->sq_tail = 0;
 	ebdev->cq_head = 0;
+	ebdev->cq_seq = 0;
 
 	eb_write(ebdev, EB_CONTROL, EB_CONTROL_QUEUE_DISABLE);
 	eb_write(ebdev, EB_SQ_BASE_LO, lower_32_bits(ebdev->sq_dma));
@@ -215,7 +216,8 @@ static struct eb_job *eb_inflight_pop(struct eb_device *ebdev, u64 job_id)
 
 /*
  * Consume every completion record the device has written. Returns false
- * when a record is corrupt (bad magic, unknown or out-of-order job id);
+ * when a record is corrupt (bad magic or sequence number, unknown or
+ * out-of-order job id);
  * the record is then left in place for the reset to deal with.
  */
 static bool eb_cq_drain_locked(struct eb_device *ebdev)
@@ -236,7 +238,8 @@ static bool eb_cq_drain_locked(struct eb_device *ebdev)
 
 		/* Read the record only after the tail that covers it. */
 		dma_rmb();
-		if (le32_to_cpu(rec->magic) != EB_COMPLETION_MAGIC)
+		if (le32_to_cpu(rec->magic) != EB_COMPLETION_MAGIC ||
+		    le32_to_cpu(rec->seq) != ebdev->cq_seq)
 			return false;
 		job = eb_inflight_pop(ebdev, le64_to_cpu(rec->job_id));
 		if (!job)
@@ -253,6 +256,7 @@ static bool eb_cq_drain_locked(struct eb_device *ebdev)
 		rec->magic = 0;
 		eb_dvfs_job_done(ebdev, res->opp, res->device_ns);
 
+		ebdev->cq_seq++;
 		ebdev->cq_head = (ebdev->cq_head + 1) & mask;
 		eb_write(ebdev, EB_CQ_HEAD, ebdev->cq_head);
 
