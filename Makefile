@@ -1,7 +1,8 @@
 # EdgeBERT on Linux: one `make` builds everything, `make check` runs every test.
 #
 #   make            libedgebert (static + shared), tools, tests, edgebert.ko, QEMU
-#   make check      host Check suites + in-VM suites, one "N passed, N failed" line
+#   make check      host suites (also under ASan/UBSan) + in-VM suites, one
+#                   "N passed, N failed" line
 #   make demo       boot the VM with the device and run the demo
 #   make check-asan host suites under ASan/UBSan
 #   make lint       checkpatch --strict and sparse on the kernel module
@@ -43,7 +44,7 @@ PCFILE     := $(BUILD)/lib/pkgconfig/edgebert.pc
 DEPS_OK    := $(BUILD)/.deps-ok
 QEMU       := $(BUILD)/qemu-system-x86_64
 
-.PHONY: all lib tools tests module qemu check check-host check-vm check-asan \
+.PHONY: all lib tools tests module qemu check check-host check-vm check-asan asan \
 	demo lint clean deps
 .DEFAULT_GOAL := all
 
@@ -102,8 +103,12 @@ qemu: $(DEPS_OK)
 	@mkdir -p $(BUILD)
 	tools/qemu/build.sh $(QEMU)
 
-check: all
-	tests/run-all $(BUILD)
+ASAN_BUILD := build-asan
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	       -fno-omit-frame-pointer
+
+check: all asan
+	tests/run-all $(BUILD) $(ASAN_BUILD)
 
 check-host: lib tests tools
 	tests/run-all --host $(BUILD)
@@ -111,10 +116,12 @@ check-host: lib tests tools
 check-vm: all
 	tests/run-all --vm $(BUILD)
 
-check-asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		lib tests tools
-	tests/run-all --host build-asan
+# Library, tools and host suites under ASan and UBSan.
+asan:
+	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="$(ASAN_CFLAGS)" lib tests tools
+
+check-asan: asan
+	tests/run-all --host $(ASAN_BUILD)
 
 demo: all
 	tools/demo.sh
@@ -123,7 +130,7 @@ lint: $(DEPS_OK)
 	tools/kernel-lint.sh $(KDIR)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) $(ASAN_BUILD)
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1161,19 +1161,18 @@ int eb_engine_open(const struct eb_model *model, const struct eb_engine_opts *op
 		}
 	}
 	if (opts->policy == EB_EXIT_OFF && opts->opp != EB_OPP_NOMINAL) {
-		uint32_t first, count;
+		unsigned int n = e->ndev ? e->ndev : 1;
 
-		for (unsigned int i = 0; i < (e->ndev ? e->ndev : 1); i++) {
-			first = e->ndev ? e->devs[i].opp_base : 0;
-			count = e->ndev ? e->devs[i].hw.opp_count : e->cpu_hw.opp_count;
-			if (opts->opp < first || opts->opp >= first + count)
-				break;
-		}
-		if (opts->opp < first || opts->opp >= first + count) {
-			set_err(err, errlen, "operating point %u outside the allowed %u..%u",
-				opts->opp, first, first + count - 1);
-			ret = -EINVAL;
-			goto fail;
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t first = e->ndev ? e->devs[i].opp_base : 0;
+			uint32_t count = e->ndev ? e->devs[i].hw.opp_count : e->cpu_hw.opp_count;
+
+			if (opts->opp < first || opts->opp >= first + count) {
+				set_err(err, errlen, "operating point %u outside the allowed %u..%u",
+					opts->opp, first, first + count - 1);
+				ret = -EINVAL;
+				goto fail;
+			}
 		}
 	}
 	*out = e;
