@@ -53,7 +53,12 @@ void eb_get_stats(struct eb_device *ebdev, struct drm_edgebert_stats *st)
 static int eb_ioctl_stats(struct drm_device *drm, void *data,
 			  struct drm_file *file)
 {
+	int idx;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	eb_get_stats(to_eb_device(drm), data);
+	drm_dev_exit(idx);
 	return 0;
 }
 

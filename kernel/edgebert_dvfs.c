@@ -11,6 +11,7 @@
 #include <linux/minmax.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 
@@ -328,6 +329,7 @@ int eb_ioctl_dvfs_get(struct drm_device *drm, void *data,
 	struct drm_edgebert_dvfs_get *args = data;
 	struct drm_edgebert_opp table[EB_CAP_OPP_MAX];
 	u32 count, n;
+	int idx;
 
 	eb_dvfs_get_table(ebdev, table, &count);
 	if (args->table) {
@@ -337,9 +339,12 @@ int eb_ioctl_dvfs_get(struct drm_device *drm, void *data,
 			return -EFAULT;
 	}
 	args->table_count = count;
-	args->current_opp = eb_read(ebdev, EB_DVFS_CURRENT);
 	eb_dvfs_get_window(ebdev, &args->min_opp, &args->max_opp);
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	args->current_opp = eb_read(ebdev, EB_DVFS_CURRENT);
 	args->transitions = eb_read(ebdev, EB_DVFS_TRANSITIONS);
+	drm_dev_exit(idx);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <linux/overflow.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
@@ -80,8 +81,8 @@ static int eb_envm_program(struct eb_device *ebdev, struct eb_bo *bo,
 	return 0;
 }
 
-int eb_ioctl_envm_program(struct drm_device *drm, void *data,
-			  struct drm_file *file)
+static int eb_envm_program_ioctl(struct drm_device *drm, void *data,
+				 struct drm_file *file)
 {
 	struct eb_device *ebdev = to_eb_device(drm);
 	struct drm_edgebert_envm_program *args = data;
@@ -141,8 +142,8 @@ out_put:
 	return ret;
 }
 
-int eb_ioctl_envm_info(struct drm_device *drm, void *data,
-		       struct drm_file *file)
+static int eb_envm_info_ioctl(struct drm_device *drm, void *data,
+			      struct drm_file *file)
 {
 	struct eb_device *ebdev = to_eb_device(drm);
 	struct drm_edgebert_envm_info *args = data;
@@ -179,6 +180,31 @@ int eb_ioctl_envm_info(struct drm_device *drm, void *data,
 		}
 	}
 	mutex_unlock(&ebdev->envm_lock);
+	return ret;
+}
+
+/* Both touch the hardware: not once the device is unplugged. */
+int eb_ioctl_envm_program(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	int idx, ret;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = eb_envm_program_ioctl(drm, data, file);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+int eb_ioctl_envm_info(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	int idx, ret;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = eb_envm_info_ioctl(drm, data, file);
+	drm_dev_exit(idx);
 	return ret;
 }
 

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
@@ -510,7 +511,7 @@ static int eb_check_submit(struct eb_device *ebdev,
 	return 0;
 }
 
-int eb_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
+static int eb_submit(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct eb_device *ebdev = to_eb_device(drm);
 	struct drm_edgebert_submit *args = data;
@@ -624,6 +625,18 @@ err_free:
 	if (sched_init)
 		drm_sched_job_cleanup(&job->base);
 	eb_job_free(job);
+	return ret;
+}
+
+int eb_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	int idx, ret;
+
+	/* Nothing may reach the rings of an unplugged device. */
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = eb_submit(drm, data, file);
+	drm_dev_exit(idx);
 	return ret;
 }
 
