@@ -113,8 +113,9 @@ static void edgebert_dvfs_start(EdgebertState *s, uint32_t target)
 
     s->dvfs_pending = false;
     s->dvfs_status &= ~EB_DVFS_FAULT;
-    if ((qatomic_fetch_and(&s->fault_ctrl, ~EB_FAULT_DVFS) & EB_FAULT_DVFS) ||
-        !edgebert_opp_valid(s, target)) {
+    if (!edgebert_opp_valid(s, target) ||
+        (target != s->opp_cur &&
+         (qatomic_fetch_and(&s->fault_ctrl, ~EB_FAULT_DVFS) & EB_FAULT_DVFS))) {
         s->dvfs_status |= EB_DVFS_FAULT;
         edgebert_raise_irq(s, EB_IRQ_DVFS_DONE);
         edgebert_kick(s);
