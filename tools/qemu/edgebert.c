@@ -177,7 +177,7 @@ static bool edgebert_cq_full(EdgebertState *s)
     return ((s->cq_tail + 1) & (s->cq_entries - 1)) == s->cq_head;
 }
 
-/* Read the BO table of a job; false on a DMA error or a bad entry. */
+/* Read the BO table of a job; false on a DMA error. */
 static bool edgebert_fetch_bos(EdgebertState *s, EdgebertJob *job,
                                uint64_t table)
 {
