@@ -194,8 +194,10 @@ bool eb_dvfs_opp_valid(struct eb_device *ebdev, u32 opp)
 
 /*
  * The point a job runs at: its own request, else its submitter's
- * DVFS_REQUEST, else wherever the previous job left the device; always
- * inside the admin window. EB_OPP_KEEP when no transition is needed.
+ * DVFS_REQUEST, else the previous job's point; always inside the admin
+ * window. Always explicit: a refused transition leaves the device behind
+ * the driver's view, and the next job's descriptor puts it right (a
+ * transition to the point in force costs nothing).
  */
 u32 eb_dvfs_job_opp(struct eb_device *ebdev, u32 job_opp, u32 file_opp)
 {
@@ -208,10 +210,7 @@ u32 eb_dvfs_job_opp(struct eb_device *ebdev, u32 job_opp, u32 file_opp)
 	if (job_opp == EDGEBERT_OPP_CURRENT)
 		job_opp = dvfs->last;
 	opp = eb_dvfs_clamp_locked(dvfs, job_opp);
-	if (opp == dvfs->last)
-		opp = EB_OPP_KEEP;
-	else
-		dvfs->last = opp;
+	dvfs->last = opp;
 	mutex_unlock(&dvfs->lock);
 	return opp;
 }

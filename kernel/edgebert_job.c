@@ -506,8 +506,6 @@ static int eb_check_submit(struct eb_device *ebdev,
 		return -EINVAL;
 	if (args->opp != EDGEBERT_OPP_CURRENT && !eb_dvfs_opp_valid(ebdev, args->opp))
 		return -EINVAL;
-	if (args->job_id)
-		return -EINVAL;
 	return 0;
 }
 

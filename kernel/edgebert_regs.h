@@ -92,7 +92,6 @@
 #define EB_FAULT_CTRL			0x600
 
 #define EB_RING_ALIGN			64
-#define EB_OPP_KEEP			0xffffffffu
 
 /* Job descriptor, submission ring entry. */
 struct eb_job_desc {
