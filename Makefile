@@ -43,6 +43,8 @@ LIBSO      := $(BUILD)/lib/libedgebert.so.0
 PCFILE     := $(BUILD)/lib/pkgconfig/edgebert.pc
 DEPS_OK    := $(BUILD)/.deps-ok
 QEMU       := $(BUILD)/qemu-system-x86_64
+# Host reference the device-level qtest compares the device against.
+EBREF      := $(BUILD)/tests/qemu/ebref
 
 .PHONY: all lib tools tests module qemu check check-host check-vm check-asan asan \
 	demo lint clean deps
@@ -59,7 +61,7 @@ deps: $(DEPS_OK)
 
 lib: $(LIBA) $(LIBSO) $(PCFILE)
 tools: $(TOOLS)
-tests: $(HOST_BINS) $(VM_BINS)
+tests: $(HOST_BINS) $(VM_BINS) $(EBREF)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
@@ -92,6 +94,10 @@ $(BUILD)/tests/host/%: $(BUILD)/obj/tests/host/%.o $(TESTLIB_OBJS) $(LIBA)
 $(BUILD)/tests/vm/%: $(BUILD)/obj/tests/vm/%.o $(TESTLIB_OBJS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBA) $(CHECK_LIBS) $(EB_LIBS)
+
+$(EBREF): $(BUILD)/obj/tools/qemu/tests/ebref.o $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
 
 # The kernel module (top-level Kbuild). Objects land next to the sources, as
 # with any M= build.
