@@ -147,10 +147,13 @@ def exit_stats(H, pred, y, thr, lut):
     return acc_ee, acc_pr, float(ee.mean()), float(pr.mean())
 
 
-def choose_threshold(H, pred, y, lut, budget):
+def choose_threshold(H, pred, y, lut, budget, labels):
     final = float((pred[:, -1] == y).mean())
     best = 0.0
-    for thr in np.arange(0.0, 2.0, 0.005):
+    hmax = float(np.log(labels))
+    for thr in np.arange(0.0, 3.0, 0.005):
+        if thr >= hmax:  # above ln(labels) every sentence exits at layer 1
+            break
         a_ee, a_pr, _, _ = exit_stats(H, pred, y, thr, lut)
         if final - a_ee <= budget / 100 + 1e-9 and final - a_pr <= budget / 100 + 1e-9:
             best = float(thr)
@@ -200,7 +203,7 @@ def main():
         quantise_model(model)
         acc_q, Hh, ph, yh = per_layer(model, hold)
         lut = fit_lut(Hh)
-        thr = choose_threshold(Hh, ph, yh, lut, a.budget)
+        thr = choose_threshold(Hh, ph, yh, lut, a.budget, len(labels))
         acc_ev, He, pe, ye = per_layer(model, ev)
         a_ee, a_pr, l_ee, l_pr = exit_stats(He, pe, ye, thr, lut)
         h_ee, h_pr, hl_ee, hl_pr = exit_stats(Hh, ph, yh, thr, lut)

@@ -152,8 +152,13 @@ def train_backbone(model, train, dev, a, rng, prune_at_epoch):
     params = [p for n, p in model.named_parameters()
               if p.requires_grad and not n.startswith("ramps.") or n.startswith(f"ramps.{model.c.layers - 1}.")]
     params = [p for p in params if p.requires_grad]
+    span = model.layer.span_z
     decay = [p for p in params if p.dim() >= 2]
-    nodecay = [p for p in params if p.dim() < 2]
+    nodecay = [p for p in params if p.dim() < 2 and p is not span]
+    # The spans learn by plain SGD: under Adam the L1 penalty alone would
+    # shrink them at the full learning rate whenever the (short) training
+    # sentences fit inside the span, whatever the penalty's size.
+    opt_span = torch.optim.SGD([span], lr=a.span_lr)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
                              {"params": nodecay, "weight_decay": 0.0}], lr=a.lr)
     steps_per_epoch = math.ceil(len(train) / a.bs)
@@ -172,9 +177,11 @@ def train_backbone(model, train, dev, a, rng, prune_at_epoch):
             loss = F.cross_entropy(logits, y, label_smoothing=a.smooth)
             loss = loss + a.span_reg * span_penalty(model)
             opt.zero_grad(set_to_none=True)
+            opt_span.zero_grad(set_to_none=True)
             loss.backward()
-            nn.utils.clip_grad_norm_(params, 1.0)
+            nn.utils.clip_grad_norm_([p for p in params if p is not span], 1.0)
             opt.step()
+            opt_span.step()
             sched.step()
             with torch.no_grad():
                 model.layer.span_z.clamp_(0.02, 1)
@@ -347,7 +354,8 @@ def main():
     ap.add_argument("--warmup", type=float, default=0.1)
     ap.add_argument("--smooth", type=float, default=0.1)
     ap.add_argument("--dropout", type=float, default=0.1)
-    ap.add_argument("--span-reg", type=float, default=2e-3)
+    ap.add_argument("--span-reg", type=float, default=2e-4)
+    ap.add_argument("--span-lr", type=float, default=1.0)
     ap.add_argument("--sparsity", type=float, default=0.6)
     ap.add_argument("--ramp-epochs", type=int, default=3)
     ap.add_argument("--ramp-lr", type=float, default=2e-3)
@@ -356,6 +364,10 @@ def main():
     ap.add_argument("--holdout", type=int, default=800)
     ap.add_argument("--max-steps", type=int, default=0, help="debug: limit train set")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--min-words", type=int, default=0,
+                    help="train only on phrases of at least this many words")
+    ap.add_argument("--init", help="start from this checkpoint's weights (continue training)")
+    ap.add_argument("--skip-stage1", action="store_true", help="with --init: only train the off-ramps")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
 
@@ -382,6 +394,8 @@ def main():
         dev_rows = read_tsv(os.path.join(d, "test.tsv"))
         labels = sorted({l for _, l in train_rows})
     lab = {l: i for i, l in enumerate(labels)}
+    if a.min_words:
+        train_rows = [r for r in train_rows if len(r[0].split()) >= a.min_words]
     if a.max_steps:
         train_rows = train_rows[:a.max_steps * a.bs]
     train = encode(tok, train_rows, lab, a.max_len)
@@ -400,7 +414,13 @@ def main():
         model.emb.word.weight.requires_grad_(False)
     log("loaded frozen word embeddings from", a.embeddings,
         f"({(model.emb.word.weight == 0).float().mean().item():.4f} zeros)")
-    train_backbone(model, train, dev, a, rng, None)
+    if a.init:
+        model.load_state_dict(torch.load(a.init)["state"])
+        log("continuing from", a.init)
+    if a.skip_stage1:
+        log("stage 1 skipped")
+    else:
+        train_backbone(model, train, dev, a, rng, None)
     t1 = time.time()
     log(f"stage 1 done in {t1 - t_start:.0f}s")
     save(model, labels, os.path.join(a.out, f"{a.task}-stage1.pt"), {})

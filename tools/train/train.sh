@@ -9,10 +9,10 @@ PY=/usr/bin/python3
 mkdir -p "$OUT"
 start=$(date +%s)
 $PY tools/train/edgebert_train.py emb --data "$DATA" --out "$OUT" --epochs 3
-$PY tools/train/edgebert_train.py sst2 --data "$DATA" --out "$OUT" --epochs 2 \
+$PY tools/train/edgebert_train.py sst2 --data "$DATA" --out "$OUT" --epochs 1 \
 	--embeddings "$OUT/embeddings.pt" > "$OUT/sst2.log" 2>&1 &
 p1=$!
-$PY tools/train/edgebert_train.py snips --data "$DATA" --out "$OUT" --epochs 3 \
+$PY tools/train/edgebert_train.py snips --data "$DATA" --out "$OUT" --epochs 2 \
 	--embeddings "$OUT/embeddings.pt" > "$OUT/snips.log" 2>&1 &
 p2=$!
 wait $p1
