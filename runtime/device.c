@@ -27,7 +27,7 @@ struct eb_device {
 	struct eb_device_caps caps;
 };
 
-/* GET_PARAM id → field of struct eb_device_caps, in uapi order. */
+/* GET_PARAM id → field of struct eb_device_caps, in uapi order (all of them). */
 static const struct {
 	uint32_t param;
 	size_t offset;
@@ -61,6 +61,10 @@ static const struct {
 	CAP(ENVM_READ_FJ_PER_BYTE, envm_read_fj_per_byte),
 	CAP(SRAM_READ_FJ_PER_BYTE, sram_read_fj_per_byte),
 	CAP(PAGE_SIZE, page_size),
+	CAP(ENVM_PROGRAM_NS, envm_program_ns),
+	CAP(ENVM_PROGRAM_PJ, envm_program_pj),
+	CAP(MAX_LAYERS, max_layers),
+	CAP(MAX_LABELS, max_labels),
 #undef CAP
 };
 
@@ -73,6 +77,9 @@ int eb_device_get_param(const struct eb_device *dev, uint32_t param, uint64_t *v
 	*value = args.value;
 	return 0;
 }
+
+_Static_assert(sizeof(cap_params) / sizeof(cap_params[0]) == EDGEBERT_PARAM_COUNT,
+	       "every GET_PARAM has a field in struct eb_device_caps");
 
 static int read_caps(struct eb_device *dev)
 {

@@ -46,6 +46,10 @@ struct eb_device_caps {
 	uint32_t envm_read_fj_per_byte;
 	uint32_t sram_read_fj_per_byte;
 	uint32_t page_size;
+	uint32_t envm_program_ns;	/* modeled program time per eNVM page */
+	uint32_t envm_program_pj;	/* program energy per eNVM page */
+	uint32_t max_layers;
+	uint32_t max_labels;
 };
 
 /*

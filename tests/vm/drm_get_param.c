@@ -14,6 +14,7 @@
 #include <xf86drm.h>
 
 #include "check_main.h"
+#include "edgebert/device.h"
 #include "edgebert_drm.h"
 #include "vm_util.h"
 
@@ -110,6 +111,33 @@ START_TEST(test_every_param_readable)
 }
 END_TEST
 
+/* libedgebert reads the same capabilities the QEMU command line set. */
+START_TEST(test_runtime_caps_match_properties)
+{
+	const struct eb_device_caps *c;
+	struct eb_device *dev;
+	unsigned int i;
+
+	ck_assert_int_eq(eb_device_open(0, &dev), 0);
+	c = eb_device_caps(dev);
+	ck_assert_uint_eq(c->mac_lanes, eb_vm_prop("mac-lanes", 256));
+	ck_assert_uint_eq(c->opp_count, eb_vm_prop("opp-count", 16));
+	ck_assert_uint_eq(c->sram_weight_size, eb_vm_prop("sram-weight-size", 8388608));
+	ck_assert_uint_eq(c->envm_size, eb_vm_prop("envm-size", 4194304));
+	/* Every field is what GET_PARAM reports (the table above checks those). */
+	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
+		unsigned long long want = props[i].prop ?
+			eb_vm_prop(props[i].prop, props[i].def) : props[i].def;
+		uint64_t got;
+
+		ck_assert_int_eq(eb_device_get_param(dev, props[i].param, &got), 0);
+		ck_assert_uint_eq(got, want);
+	}
+	ck_assert_int_eq(eb_device_get_param(dev, EDGEBERT_PARAM_COUNT, &(uint64_t){ 0 }), -EINVAL);
+	eb_device_close(dev);
+}
+END_TEST
+
 START_TEST(test_unknown_param)
 {
 	static const unsigned int bad[] = {
@@ -157,6 +185,7 @@ Suite *eb_test_suite(void)
 	tcase_add_loop_test(tc, test_param_matches_property, 0,
 			    sizeof(props) / sizeof(props[0]));
 	tcase_add_test(tc, test_every_param_readable);
+	tcase_add_test(tc, test_runtime_caps_match_properties);
 	tcase_add_test(tc, test_unknown_param);
 	tcase_add_test(tc, test_nonzero_pad);
 	suite_add_tcase(s, tc);

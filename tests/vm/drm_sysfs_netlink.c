@@ -186,6 +186,21 @@ START_TEST(test_genl_family_and_stats_dump)
 }
 END_TEST
 
+/* iproute2 finds the family too (tools/vm/run puts genl in the guest). */
+START_TEST(test_genl_ctrl_list_shows_family)
+{
+	FILE *p = popen("genl ctrl list 2>&1", "r");
+	char line[256];
+	int found = 0;
+
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p))
+		found |= strstr(line, "Name: " EDGEBERT_GENL_NAME) != NULL;
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(found, "genl ctrl list does not show the edgebert family");
+}
+END_TEST
+
 START_TEST(test_genl_job_done_event)
 {
 	struct nl_sock *sk = nl_socket_alloc();
@@ -242,6 +257,7 @@ Suite *eb_test_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tn, 90);
 	tcase_add_test(tn, test_genl_family_and_stats_dump);
+	tcase_add_test(tn, test_genl_ctrl_list_shows_family);
 	tcase_add_test(tn, test_genl_job_done_event);
 	suite_add_tcase(s, tn);
 	return s;

@@ -103,14 +103,17 @@ static void print_caps(const struct eb_device_caps *c)
 	       c->sram_weight_size / 1024, c->sram_act_size / 1024);
 	printf("queues:           %u submission, %u completion entries\n",
 	       c->sq_entries, c->cq_entries);
-	printf("graph limits:     seq %u, hidden %u, heads %u, ffn %u\n",
-	       c->max_seq_len, c->max_hidden, c->max_heads, c->max_ffn);
+	printf("graph limits:     seq %u, hidden %u, heads %u, ffn %u, layers %u, labels %u\n",
+	       c->max_seq_len, c->max_hidden, c->max_heads, c->max_ffn, c->max_layers,
+	       c->max_labels);
 	printf("DVFS switch:      LDO %u ns per %u mV, ADPLL relock %u ns\n",
 	       c->ldo_settle_ns, c->ldo_step_uv / 1000, c->adpll_relock_ns);
 	printf("energy model:     %u fJ/MAC, %u fJ/vector op, %u uW leakage (at %u mV)\n",
 	       c->mac_energy_fj, c->vector_energy_fj, c->leakage_uw, c->volt_max_uv / 1000);
 	printf("memory energy:    eNVM %u fJ/B, SRAM %u fJ/B\n",
 	       c->envm_read_fj_per_byte, c->sram_read_fj_per_byte);
+	printf("eNVM programming: %u ns, %u pJ per page\n", c->envm_program_ns,
+	       c->envm_program_pj);
 }
 
 static int cmd_info(unsigned int index)
