@@ -49,6 +49,8 @@ EBREF      := $(BUILD)/tests/qemu/ebref
 .PHONY: all lib tools tests module qemu check check-host check-vm check-asan asan \
 	demo lint clean deps
 .DEFAULT_GOAL := all
+# Keep the objects of tools and tests (make would delete them as intermediates).
+.SECONDARY:
 
 all: lib tools tests module qemu
 
