@@ -227,7 +227,10 @@ def main():
                    type_vocab_size=c.type_vocab_size, embed_dim=c.embed_dim,
                    hidden=c.hidden, heads=c.heads, ffn=c.ffn, layers=c.layers)
         tw = task_weights(cfg, len(labels), c.span_max, float(c.span_ramp), z, t, ENC_AF8)
-        meta = task_meta(task, labels, thr, lut)
+        # SST-2's TSV labels are 0/1; the file names them (TSVs may use either)
+        names = ["negative", "positive"] if task == "sst2" else labels
+        meta = task_meta(task, names, thr, lut)
+        m["label_names"] = names
         path = os.path.join(a.models, task + ".ebm")
         size, esec = write_ebm(path, cfg, vocab, word, [(meta, tw)], ebmodel.LN_EPS,
                                dict(cls=tok.cls, sep=tok.sep, unk=tok.unk, pad=tok.pad))

@@ -180,6 +180,7 @@ def train_backbone(model, train, dev, a, rng, prune_at_epoch):
             opt_span.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_([p for p in params if p is not span], 1.0)
+            nn.utils.clip_grad_norm_([span], 1.0)
             opt.step()
             opt_span.step()
             sched.step()
@@ -355,7 +356,7 @@ def main():
     ap.add_argument("--smooth", type=float, default=0.1)
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--span-reg", type=float, default=2e-4)
-    ap.add_argument("--span-lr", type=float, default=1.0)
+    ap.add_argument("--span-lr", type=float, default=1.0)  # the penalty's step: span_lr * span_reg
     ap.add_argument("--sparsity", type=float, default=0.6)
     ap.add_argument("--ramp-epochs", type=int, default=3)
     ap.add_argument("--ramp-lr", type=float, default=2e-3)
@@ -366,6 +367,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--min-words", type=int, default=0,
                     help="train only on phrases of at least this many words")
+    ap.add_argument("--train-emb", action="store_true",
+                    help="sst2: fine-tune the (pruned, masked) word embeddings too and save "
+                         "them as embeddings-sst2.pt for the other tasks")
     ap.add_argument("--init", help="start from this checkpoint's weights (continue training)")
     ap.add_argument("--skip-stage1", action="store_true", help="with --init: only train the off-ramps")
     ap.add_argument("--threads", type=int, default=1)
@@ -411,7 +415,7 @@ def main():
     if True:
         model.emb.word.weight.data.copy_(src["word"])
         model.emb.word_mask.copy_(src["word_mask"])
-        model.emb.word.weight.requires_grad_(False)
+        model.emb.word.weight.requires_grad_(a.train_emb and a.task == "sst2")
     log("loaded frozen word embeddings from", a.embeddings,
         f"({(model.emb.word.weight == 0).float().mean().item():.4f} zeros)")
     if a.init:
@@ -427,6 +431,11 @@ def main():
     train_ramps(model, train, dev, a, rng)
     t2 = time.time()
     log(f"stage 2 done in {t2 - t1:.0f}s; total {t2 - t_start:.0f}s")
+    if a.train_emb and a.task == "sst2":
+        w = (model.emb.word.weight * model.emb.word_mask).detach().clone()
+        path = os.path.join(a.out, "embeddings-sst2.pt")
+        torch.save({"word": w, "word_mask": model.emb.word_mask.clone()}, path)
+        log(f"saved the fine-tuned shared embeddings to {path}")
     save(model, labels, os.path.join(a.out, f"{a.task}.pt"),
          {"holdout": hold_rows, "args": vars(a), "train_seconds": t2 - t_start})
 
