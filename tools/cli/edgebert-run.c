@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	char err[512], *line = NULL, *end;
 	size_t cap = 0;
 	double ms, wall;
-	int c, json = 0, ret, status = 1;
+	int c, i, json = 0, ret, status = 1;
 
 	eb_engine_opts_init(&o);
 	while ((c = getopt_long(argc, argv, "m:t:b:d:T:e:p:o:jh", longopts, NULL)) != -1) {
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "device"))
 				o.backend = EB_BACKEND_DEVICE;
 			else
-				goto bad;
+				goto bad_arg;
 			break;
 		case 'd':
 			if (!strcmp(optarg, "all")) {
@@ -215,20 +215,20 @@ int main(int argc, char **argv)
 				uint32_t v;
 
 				if (parse_u32(optarg, &v) || v > 1024)
-					goto bad;
+					goto bad_arg;
 				o.device = (int)v;
 			}
 			break;
 		case 'T':
 			ms = strtod(optarg, &end);
 			if (end == optarg || *end || !(ms > 0) || ms > 1e9)
-				goto bad;
+				goto bad_arg;
 			o.target_ns = (uint64_t)(ms * 1e6);
 			break;
 		case 'e':
 			o.threshold = strtof(optarg, &end);
 			if (end == optarg || *end || !(o.threshold >= 0))
-				goto bad;
+				goto bad_arg;
 			break;
 		case 'p':
 			if (!strcmp(optarg, "paper"))
@@ -238,11 +238,11 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "off"))
 				o.policy = EB_EXIT_OFF;
 			else
-				goto bad;
+				goto bad_arg;
 			break;
 		case 'o':
 			if (parse_u32(optarg, &o.opp))
-				goto bad;
+				goto bad_arg;
 			break;
 		case 'j':
 			json = 1;
@@ -337,7 +337,11 @@ out:
 	eb_engine_close(eng);
 	eb_model_close(model);
 	return status;
+bad_arg:
+	for (i = 0; longopts[i].name && longopts[i].val != c; i++)
+		;
+	fprintf(stderr, "edgebert-run: invalid --%s '%s'\n", longopts[i].name, optarg);
 bad:
-	fputs(usage, stderr);
+	fputs("Try 'edgebert-run --help' for more information.\n", stderr);
 	return 2;
 }
