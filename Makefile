@@ -5,6 +5,7 @@
 #                   "N passed, N failed" line
 #   make demo       boot the VM with the device and run the demo
 #   make check-asan host suites under ASan/UBSan
+#   make install    library, headers, pkg-config file, tools (PREFIX, DESTDIR)
 #   make lint       checkpatch --strict and sparse on the kernel module
 #
 # Layout: runtime/core/*.c is the OS-free compute core (also compiled into the
@@ -40,13 +41,12 @@ VM_BINS    := $(VM_TESTS:tests/vm/%.c=$(BUILD)/tests/vm/%)
 
 LIBA       := $(BUILD)/lib/libedgebert.a
 LIBSO      := $(BUILD)/lib/libedgebert.so.0
-PCFILE     := $(BUILD)/lib/pkgconfig/edgebert.pc
 DEPS_OK    := $(BUILD)/.deps-ok
 QEMU       := $(BUILD)/qemu-system-x86_64
 # Host reference the device-level qtest compares the device against.
 EBREF      := $(BUILD)/tests/qemu/ebref
 
-.PHONY: all lib tools tests module qemu check check-host check-vm check-asan asan \
+.PHONY: all lib tools tests module qemu check check-host check-vm check-asan asan install \
 	demo lint clean deps
 .DEFAULT_GOAL := all
 # Keep the objects of tools and tests (make would delete them as intermediates).
@@ -61,7 +61,7 @@ $(DEPS_OK): tools/deps.sh
 	@touch $@
 deps: $(DEPS_OK)
 
-lib: $(LIBA) $(LIBSO) $(PCFILE)
+lib: $(LIBA) $(LIBSO)
 tools: $(TOOLS)
 tests: $(HOST_BINS) $(VM_BINS) $(EBREF)
 
@@ -78,9 +78,9 @@ $(LIBSO): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libedgebert.so.0 $(CFLAGS) -o $@ $^ $(EB_LIBS)
 	ln -sf libedgebert.so.0 $(BUILD)/lib/libedgebert.so
 
-$(PCFILE): runtime/edgebert.pc.in
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|/usr/local|' -e 's|@LIBS@|$(EB_LIBS)|' $< > $@
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
 
 # Tools and tests link the static library so they run anywhere (also in the VM).
 # EXTRA_LIBS: per-tool libraries (OpenBLAS only for the benchmark's baseline).
@@ -100,6 +100,20 @@ $(BUILD)/tests/vm/%: $(BUILD)/obj/tests/vm/%.o $(TESTLIB_OBJS) $(LIBA)
 $(EBREF): $(BUILD)/obj/tools/qemu/tests/ebref.o $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+# Library, headers (with the uapi ones apps need for raw ioctls), tools.
+install: lib tools
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/edgebert \
+		$(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libedgebert.so.0 $(DESTDIR)$(PREFIX)/lib/libedgebert.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBS@|$(EB_LIBS)|' runtime/edgebert.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/edgebert.pc
+	install -m 644 include/edgebert.h uapi/edgebert_drm.h uapi/edgebert_netlink.h \
+		$(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/edgebert/*.h $(DESTDIR)$(PREFIX)/include/edgebert/
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 
 # The kernel module (top-level Kbuild). Objects land next to the sources, as
 # with any M= build.
