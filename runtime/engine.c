@@ -222,7 +222,7 @@ static int sent_start(struct eb_engine *e, struct sent *s, const struct eb_hw *h
 {
 	const struct eb_dims *d = &e->ebm->dims;
 	uint32_t keys[EB_MAX_HEADS], i;
-	uint64_t pj;
+	uint64_t pj, reserve;
 	int ret;
 
 	memset(s, 0, offsetof(struct sent, table));
@@ -251,9 +251,21 @@ static int sent_start(struct eb_engine *e, struct sent *s, const struct eb_hw *h
 		.kind = e->opts.policy == EB_EXIT_REPREDICT ? EB_POLICY_REPREDICT : EB_POLICY_PAPER,
 		.target_ns = e->opts.target_ns,
 	};
-	if (!s->cfg.target_ns)
+	/*
+	 * The device may sit at any point when the sentence starts (other
+	 * clients, the previous sentence) and switching to the start point
+	 * is part of the sentence's latency: the plan keeps the largest such
+	 * switch in reserve, so that it never misses the target.
+	 */
+	reserve = eb_transition_ns(hw, 0, top_opp(s));
+	if (!s->cfg.target_ns) {
 		eb_policy_fixed(&s->table, top_opp(s), d->layers, 1, &s->cfg.target_ns, &pj);
+		s->cfg.target_ns += reserve;
+	}
 	s->res.target_ns = s->cfg.target_ns;
+	if (s->cfg.target_ns <= reserve)
+		return -ERANGE;
+	s->cfg.target_ns -= reserve;
 	if (!policy_on(e)) {
 		s->res.opp_start = s->res.opp_after = fixed_opp(e, s);
 		return 0;

@@ -64,8 +64,10 @@ struct eb_engine_opts {
 	enum eb_exit_policy policy;
 	float threshold;	/* entropy threshold; < 0: the task's */
 	/*
-	 * Latency target per sentence (modeled device time, ns); 0: the
-	 * sentence's time without early exit at the nominal point.
+	 * Latency target per sentence (modeled device time, ns, including
+	 * the switch from wherever the device is into the start point, which
+	 * the plan keeps in reserve); 0: the sentence's time without early
+	 * exit at the nominal point, plus that reserve.
 	 */
 	uint64_t target_ns;
 	uint32_t opp;		/* EB_EXIT_OFF: operating point, or EB_OPP_NOMINAL */
