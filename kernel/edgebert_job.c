@@ -600,19 +600,24 @@ static int eb_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	job->submit_time = ktime_get();
 	args->job_id = job->job_id;
 	atomic64_inc(&ebdev->stats.jobs_submitted);
-	/* The scheduler owns the job from here on. */
-	drm_sched_entity_push_job(&job->base);
-	mutex_unlock(&ebdev->sched_lock);
 
-	for (i = 0; i < args->bo_count; i++)
+	/*
+	 * Publish the armed fence before pushing: once pushed, the job may
+	 * run, complete and be freed at any time, so nothing below may touch
+	 * it.
+	 */
+	for (i = 0; i < job->bo_count; i++)
 		dma_resv_add_fence(job->bos[i]->resv, job->done_fence,
 				   DMA_RESV_USAGE_WRITE);
-	drm_gem_unlock_reservations(job->bos, args->bo_count, &acquire_ctx);
-
+	drm_gem_unlock_reservations(job->bos, job->bo_count, &acquire_ctx);
 	if (out_sync) {
 		drm_syncobj_replace_fence(out_sync, job->done_fence);
 		drm_syncobj_put(out_sync);
 	}
+
+	/* The scheduler owns the job from here on. */
+	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&ebdev->sched_lock);
 	return 0;
 
 err_unlock:
