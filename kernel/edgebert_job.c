@@ -234,6 +234,7 @@ static bool eb_cq_drain_locked(struct eb_device *ebdev)
 	while (ebdev->cq_head != tail) {
 		struct eb_completion *rec = &ebdev->cq[ebdev->cq_head];
 		struct drm_edgebert_event_job *res;
+		struct dma_fence *fence;
 		struct eb_job *job;
 		int err;
 
@@ -267,9 +268,14 @@ static bool eb_cq_drain_locked(struct eb_device *ebdev)
 		job->completed = true;
 		eb_job_finish(job);
 
-		dma_fence_signal(job->hw_fence);
-		dma_fence_put(job->hw_fence);
+		/*
+		 * Signalling lets the scheduler free the job: take the fence
+		 * off it first.
+		 */
+		fence = job->hw_fence;
 		job->hw_fence = NULL;
+		dma_fence_signal(fence);
+		dma_fence_put(fence);
 	}
 	return true;
 }
