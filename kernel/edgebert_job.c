@@ -366,6 +366,7 @@ static void eb_job_reset(struct eb_device *ebdev, struct drm_sched_job *bad,
 
 static enum drm_gpu_sched_stat eb_job_timedout(struct drm_sched_job *sched_job)
 {
+	struct drm_gpu_scheduler *sched = sched_job->sched;
 	struct eb_job *job = to_eb_job(sched_job);
 	struct eb_device *ebdev = job->ebdev;
 	u32 reason = atomic_xchg(&ebdev->reset_reason, 0);
@@ -377,8 +378,17 @@ static enum drm_gpu_sched_stat eb_job_timedout(struct drm_sched_job *sched_job)
 		mutex_lock(&ebdev->cq_lock);
 		ok = eb_cq_drain_locked(ebdev);
 		mutex_unlock(&ebdev->cq_lock);
-		if (ok && job->completed)
+		if (ok && job->completed) {
+			/*
+			 * The scheduler took the job off its pending list
+			 * before calling us and only drm_sched_stop() puts it
+			 * back: do it here, or it is never freed.
+			 */
+			spin_lock(&sched->job_list_lock);
+			list_add(&sched_job->list, &sched->pending_list);
+			spin_unlock(&sched->job_list_lock);
 			return DRM_GPU_SCHED_STAT_NOMINAL;
+		}
 		reason = ok ? EDGEBERT_RESET_TIMEOUT :
 			EDGEBERT_RESET_BAD_COMPLETION;
 	}
