@@ -13,6 +13,7 @@
 #include <linux/pci.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include <drm/drm_device.h>
 #include <drm/gpu_scheduler.h>
@@ -124,6 +125,9 @@ struct eb_device {
 	struct list_head inflight;	/* on the ring, oldest first */
 	struct mutex cq_lock;		/* completion ring consumer */
 	atomic_t reset_reason;		/* enum edgebert_reset_reason, 0 */
+	/* Ordered: reset_work and the scheduler's timeout handler. */
+	struct workqueue_struct *reset_wq;
+	struct work_struct reset_work;	/* eb_job_request_reset() */
 	struct eb_job_desc *sq;
 	dma_addr_t sq_dma;
 	u32 sq_entries;

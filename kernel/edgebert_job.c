@@ -293,11 +293,18 @@ void eb_job_irq(struct eb_device *ebdev)
 		eb_job_request_reset(ebdev, EDGEBERT_RESET_BAD_COMPLETION);
 }
 
-/* Let the scheduler's timeout worker run the reset now. */
+/*
+ * Reset the device from the reset work. drm_sched_fault() is not enough:
+ * the scheduler only calls timedout_job() while a job is pending, and a
+ * fatal error (or a stuck eNVM program) with no job on the ring must reset
+ * too. The work shares the ordered reset_wq with the scheduler's timeout
+ * handler, so the two never run at once; whichever runs first takes the
+ * reason.
+ */
 void eb_job_request_reset(struct eb_device *ebdev, u32 reason)
 {
 	atomic_cmpxchg(&ebdev->reset_reason, 0, reason);
-	drm_sched_fault(&ebdev->sched);
+	queue_work(ebdev->reset_wq, &ebdev->reset_work);
 }
 
 void eb_job_device_error(struct eb_device *ebdev)
@@ -364,13 +371,47 @@ static void eb_job_reset(struct eb_device *ebdev, struct drm_sched_job *bad,
 	drm_sched_start(&ebdev->sched, true);
 }
 
-static enum drm_gpu_sched_stat eb_job_timedout(struct drm_sched_job *sched_job)
+static void eb_job_reset_work(struct work_struct *work)
+{
+	struct eb_device *ebdev = container_of(work, struct eb_device,
+					       reset_work);
+	u32 reason = atomic_xchg(&ebdev->reset_reason, 0);
+	int idx;
+
+	if (!reason || !drm_dev_enter(&ebdev->drm, &idx))
+		return;
+	eb_job_reset(ebdev, NULL, reason);
+	drm_dev_exit(idx);
+}
+
+/*
+ * The scheduler took the job off its pending list before calling
+ * timedout_job() and only drm_sched_stop() puts it back: without a reset,
+ * do it here, or the job is never freed.
+ */
+static void eb_job_reinsert(struct drm_sched_job *sched_job)
 {
 	struct drm_gpu_scheduler *sched = sched_job->sched;
+
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+}
+
+static enum drm_gpu_sched_stat eb_job_timedout(struct drm_sched_job *sched_job)
+{
 	struct eb_job *job = to_eb_job(sched_job);
 	struct eb_device *ebdev = job->ebdev;
-	u32 reason = atomic_xchg(&ebdev->reset_reason, 0);
+	u32 reason;
+	int idx;
 
+	/* Unplugged: eb_job_fini() fails what is left. */
+	if (!drm_dev_enter(&ebdev->drm, &idx)) {
+		eb_job_reinsert(sched_job);
+		return DRM_GPU_SCHED_STAT_ENODEV;
+	}
+
+	reason = atomic_xchg(&ebdev->reset_reason, 0);
 	if (!reason) {
 		bool ok;
 
@@ -379,14 +420,8 @@ static enum drm_gpu_sched_stat eb_job_timedout(struct drm_sched_job *sched_job)
 		ok = eb_cq_drain_locked(ebdev);
 		mutex_unlock(&ebdev->cq_lock);
 		if (ok && job->completed) {
-			/*
-			 * The scheduler took the job off its pending list
-			 * before calling us and only drm_sched_stop() puts it
-			 * back: do it here, or it is never freed.
-			 */
-			spin_lock(&sched->job_list_lock);
-			list_add(&sched_job->list, &sched->pending_list);
-			spin_unlock(&sched->job_list_lock);
+			eb_job_reinsert(sched_job);
+			drm_dev_exit(idx);
 			return DRM_GPU_SCHED_STAT_NOMINAL;
 		}
 		reason = ok ? EDGEBERT_RESET_TIMEOUT :
@@ -394,6 +429,7 @@ static enum drm_gpu_sched_stat eb_job_timedout(struct drm_sched_job *sched_job)
 	}
 
 	eb_job_reset(ebdev, sched_job, reason);
+	drm_dev_exit(idx);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
@@ -672,6 +708,11 @@ void eb_job_close(struct eb_file *efile)
 	drm_sched_entity_destroy(&efile->entity);
 }
 
+static void eb_job_destroy_wq(void *wq)
+{
+	destroy_workqueue(wq);
+}
+
 int eb_job_init(struct eb_device *ebdev)
 {
 	struct device *dev = &ebdev->pdev->dev;
@@ -685,6 +726,15 @@ int eb_job_init(struct eb_device *ebdev)
 		.dev = dev,
 	};
 #endif
+
+	/* The reset work and the scheduler's timeout handler, one at a time. */
+	ebdev->reset_wq = alloc_ordered_workqueue("edgebert-reset", 0);
+	if (!ebdev->reset_wq)
+		return -ENOMEM;
+	ret = devm_add_action_or_reset(dev, eb_job_destroy_wq, ebdev->reset_wq);
+	if (ret)
+		return ret;
+	INIT_WORK(&ebdev->reset_work, eb_job_reset_work);
 
 	spin_lock_init(&ebdev->fence_lock);
 	spin_lock_init(&ebdev->job_lock);
@@ -714,12 +764,13 @@ int eb_job_init(struct eb_device *ebdev)
 	/* At most entries - 1 descriptors: a full ring has head == tail + 1. */
 #ifdef EB_SCHED_INIT_ARGS
 	args.credit_limit = ebdev->sq_entries - 1;
+	args.timeout_wq = ebdev->reset_wq;
 	args.timeout = timeout;
 	ret = drm_sched_init(&ebdev->sched, &args);
 #else
 	ret = drm_sched_init(&ebdev->sched, &eb_sched_ops,
-			     ebdev->sq_entries - 1, 0, timeout, NULL, NULL,
-			     "edgebert", dev);
+			     ebdev->sq_entries - 1, 0, timeout, ebdev->reset_wq,
+			     NULL, "edgebert", dev);
 #endif
 	if (ret)
 		drm_err(&ebdev->drm, "scheduler init failed: %d\n", ret);
@@ -730,4 +781,5 @@ void eb_job_fini(struct eb_device *ebdev)
 {
 	eb_write(ebdev, EB_CONTROL, EB_CONTROL_QUEUE_DISABLE);
 	drm_sched_fini(&ebdev->sched);
+	cancel_work_sync(&ebdev->reset_work);
 }

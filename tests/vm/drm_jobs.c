@@ -546,6 +546,46 @@ START_TEST(test_fault_hang_innocent_survives)
 }
 END_TEST
 
+/*
+ * A fatal device error while no job is pending resets the device at once
+ * (not only when the next job times out), and the next job runs normally.
+ * The error: the submission ring moved (through BAR0) to an address
+ * nothing decodes, then the doorbell: the descriptor fetch fails (fatal).
+ */
+START_TEST(test_fault_fatal_idle_resets)
+{
+	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0);
+	struct drm_edgebert_stats a, b;
+	volatile uint32_t *regs;
+	int i;
+
+	if (!has_faults())
+		return;
+	regs = fault_regs();
+	ck_assert_ptr_nonnull((void *)regs);
+	/* Idle: every earlier job has completed. */
+	ck_assert_uint_eq(run_job(fd, cmd, 1), EDGEBERT_JOB_OK);
+	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
+
+	regs[0x00c / 4] = 1u << 2;		/* CONTROL: QUEUE_DISABLE */
+	regs[0x400 / 4] = 0;			/* SQ_BASE: 1 TiB */
+	regs[0x404 / 4] = 0x100;
+	regs[0x00c / 4] = 1u << 1;		/* CONTROL: QUEUE_ENABLE */
+	regs[0x40c / 4] = 1;			/* SQ_TAIL */
+
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
+		if (b.resets != a.resets)
+			break;
+		usleep(20000);
+	}
+	ck_assert_uint_eq(b.resets, a.resets + 1);
+	ck_assert_uint_eq(regs[0x008 / 4] & (1u << 2), 0);	/* not FATAL */
+	ck_assert_uint_eq(run_job(fd, cmd, 2), EDGEBERT_JOB_OK);
+	munmap((void *)regs, 4096);
+}
+END_TEST
+
 Suite *eb_test_suite(void)
 {
 	Suite *s = suite_create("drm_jobs");
@@ -575,6 +615,7 @@ Suite *eb_test_suite(void)
 	tcase_add_test(tf, test_fault_corrupt_completion);
 	tcase_add_test(tf, test_fault_hang_innocent_survives);
 	tcase_add_test(tf, test_fault_dvfs_refused);
+	tcase_add_test(tf, test_fault_fatal_idle_resets);
 	suite_add_tcase(s, tf);
 	return s;
 }
