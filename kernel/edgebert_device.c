@@ -213,10 +213,16 @@ void eb_device_enable_irqs(struct eb_device *ebdev)
 	eb_write(ebdev, EB_IRQ_MASK, EB_IRQ_COMPLETION | EB_IRQ_CONTROL_MASK);
 }
 
+/*
+ * Silence the device: no interrupt, and no DMA. QUEUE_DISABLE is not
+ * enough, the job in flight would still complete (and write its BOs and
+ * the completion ring, which devres frees after remove); RESET drops it,
+ * and an eNVM program, at once (docs/device.md, Reset).
+ */
 void eb_device_fini(struct eb_device *ebdev)
 {
 	eb_write(ebdev, EB_IRQ_MASK, 0);
-	eb_write(ebdev, EB_CONTROL, EB_CONTROL_QUEUE_DISABLE);
+	eb_write(ebdev, EB_CONTROL, EB_CONTROL_RESET);
 	synchronize_irq(ebdev->irq[EB_VEC_COMPLETION]);
 	synchronize_irq(ebdev->irq[EB_VEC_CONTROL]);
 }

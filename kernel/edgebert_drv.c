@@ -183,6 +183,7 @@ static int eb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_job:
 	eb_job_fini(ebdev);
+	return ret;
 err_fini:
 	eb_device_fini(ebdev);
 	return ret;
@@ -194,8 +195,8 @@ static void eb_pci_remove(struct pci_dev *pdev)
 
 	eb_nl_remove_device(ebdev);
 	drm_dev_unplug(&ebdev->drm);
+	/* Also silences the device (eb_device_fini()). */
 	eb_job_fini(ebdev);
-	eb_device_fini(ebdev);
 }
 
 static void eb_pci_shutdown(struct pci_dev *pdev)

@@ -777,9 +777,48 @@ int eb_job_init(struct eb_device *ebdev)
 	return ret;
 }
 
+/*
+ * Unplug (or a failed probe): no ioctl reaches the device any more, and the
+ * timeout handler and the reset work stop at drm_dev_enter(). Stop them and
+ * the device, then fail the jobs the device will never complete, so that
+ * their waiters, BOs and the jobs themselves are released: the stopped
+ * scheduler does neither (drm_sched_fini() of 6.1 leaves the pending list
+ * alone).
+ */
 void eb_job_fini(struct eb_device *ebdev)
 {
-	eb_write(ebdev, EB_CONTROL, EB_CONTROL_QUEUE_DISABLE);
+	struct drm_sched_job *s_job, *s_tmp;
+	struct eb_job *job, *tmp;
+	LIST_HEAD(dead);
+
 	drm_sched_fini(&ebdev->sched);
 	cancel_work_sync(&ebdev->reset_work);
+	/* No interrupt, and no more DMA for what is on the ring. */
+	eb_device_fini(ebdev);
+
+	mutex_lock(&ebdev->cq_lock);
+	spin_lock(&ebdev->job_lock);
+	list_splice_init(&ebdev->inflight, &dead);
+	spin_unlock(&ebdev->job_lock);
+	list_for_each_entry_safe(job, tmp, &dead, node) {
+		struct dma_fence *fence = job->hw_fence;
+
+		list_del_init(&job->node);
+		job->result.status = EDGEBERT_JOB_ABORTED;
+		dma_fence_set_error(&job->base.s_fence->finished, -ENODEV);
+		job->completed = true;
+		eb_job_finish(job);
+		job->hw_fence = NULL;
+		dma_fence_set_error(fence, -ENODEV);
+		dma_fence_signal(fence);
+		dma_fence_put(fence);
+	}
+	mutex_unlock(&ebdev->cq_lock);
+
+	/* Every job on the pending list has signalled now. */
+	list_for_each_entry_safe(s_job, s_tmp, &ebdev->sched.pending_list,
+				 list) {
+		list_del_init(&s_job->list);
+		eb_job_sched_free(s_job);
+	}
 }
