@@ -137,7 +137,6 @@ struct eb_device {
 	u32 cq_entries;
 	u32 cq_head;			/* index */
 	u32 cq_seq;			/* seq of the record at cq_head */
-	struct dma_pool *table_pool;	/* per-job BO tables */
 
 	struct eb_dvfs dvfs;
 

@@ -13,7 +13,6 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
-#include <linux/dmapool.h>
 #include <linux/interrupt.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
@@ -440,8 +439,12 @@ static void eb_job_free(struct eb_job *job)
 
 	if (job->event)
 		drm_event_cancel_free(&ebdev->drm, &job->event->base);
-	if (job->table)
-		dma_pool_free(ebdev->table_pool, job->table, job->table_dma);
+	if (job->table) {
+		dma_unmap_single(ebdev->drm.dev, job->table_dma,
+				 job->bo_count * sizeof(*job->table),
+				 DMA_TO_DEVICE);
+		kfree(job->table);
+	}
 	if (job->bos) {
 		for (i = 0; i < job->bo_count; i++)
 			drm_gem_object_put(job->bos[i]);
@@ -472,7 +475,7 @@ static int eb_job_lookup_bos(struct drm_file *file, struct eb_job *job,
 			     u64 handles)
 {
 	struct eb_device *ebdev = job->ebdev;
-	struct eb_bo_entry *entry;
+	struct eb_bo_entry *entry, *table;
 	struct drm_gem_object *cmd;
 	u32 end, i, j;
 	int ret;
@@ -495,21 +498,36 @@ static int eb_job_lookup_bos(struct drm_file *file, struct eb_job *job,
 	    end > cmd->size)
 		return -EINVAL;
 
-	job->table = dma_pool_zalloc(ebdev->table_pool, GFP_KERNEL,
-				     &job->table_dma);
-	if (!job->table)
+	/*
+	 * Not from a devres-managed pool: a job still queued on its entity
+	 * is only freed when its file is closed, which may be after remove.
+	 */
+	table = kcalloc(job->bo_count, sizeof(*table), GFP_KERNEL);
+	if (!table)
 		return -ENOMEM;
 
 	for (i = 0; i < job->bo_count; i++) {
 		struct eb_bo *bo = to_eb_bo(job->bos[i]);
 
 		ret = eb_bo_get_plist(ebdev, bo);
-		if (ret)
+		if (ret) {
+			kfree(table);
 			return ret;
-		entry = &job->table[i];
+		}
+		entry = &table[i];
 		entry->pages = cpu_to_le64(bo->plist_dma);
 		entry->size = cpu_to_le64(bo->base.base.size);
 	}
+
+	/* Written once here, only read by the device. */
+	job->table_dma = dma_map_single(ebdev->drm.dev, table,
+					job->bo_count * sizeof(*table),
+					DMA_TO_DEVICE);
+	if (dma_mapping_error(ebdev->drm.dev, job->table_dma)) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	job->table = table;
 	return 0;
 }
 
@@ -750,13 +768,6 @@ int eb_job_init(struct eb_device *ebdev)
 	ebdev->cq = dmam_alloc_coherent(dev, ebdev->cq_entries * sizeof(*ebdev->cq),
 					&ebdev->cq_dma, GFP_KERNEL);
 	if (!ebdev->sq || !ebdev->cq)
-		return -ENOMEM;
-
-	ebdev->table_pool = dmam_pool_create("edgebert-bo-table", dev,
-					     EDGEBERT_MAX_BOS_PER_JOB *
-					     sizeof(struct eb_bo_entry),
-					     EB_RING_ALIGN, 0);
-	if (!ebdev->table_pool)
 		return -ENOMEM;
 
 	eb_rings_start(ebdev);

@@ -29,7 +29,7 @@ struct eb_job {
 	u32 opp;		/* requested point or EDGEBERT_OPP_CURRENT */
 	u32 file_opp;		/* submitter's DVFS_REQUEST at submit time */
 
-	/* Device BO table (struct eb_bo_entry[bo_count]) from ebdev->table_pool. */
+	/* Device BO table (struct eb_bo_entry[bo_count]), mapped to the device. */
 	struct eb_bo_entry *table;
 	dma_addr_t table_dma;
 
