@@ -563,7 +563,8 @@ static int eb_check_submit(struct eb_device *ebdev,
 	/* No extension is defined yet. */
 	if (args->extensions)
 		return -EINVAL;
-	if (!args->bo_count || args->bo_count > EDGEBERT_MAX_BOS_PER_JOB)
+	if (!args->bo_count || args->bo_count > EDGEBERT_MAX_BOS_PER_JOB ||
+	    !args->bo_handles)
 		return -EINVAL;
 	if (args->in_sync_count > EDGEBERT_MAX_SYNCS_PER_JOB)
 		return -EINVAL;

@@ -250,6 +250,7 @@ START_TEST(test_submit_invalid)
 	EXPECT(s.bo_handles = (uintptr_t)bad, -ENOENT);
 	EXPECT((s.bo_handles = (uintptr_t)bad, s.bo_count = 1), -ENOENT);
 	EXPECT(s.bo_handles = 8, -EFAULT);
+	EXPECT(s.bo_handles = 0, -EINVAL);		/* NULL array */
 	EXPECT(s.bo_handles = (uintptr_t)dup, -EINVAL);
 	EXPECT(s.cmdbuf_index = 2, -EINVAL);
 	EXPECT(s.cmdbuf_index = 1, -EINVAL);		/* NOEXEC */
