@@ -61,7 +61,8 @@ int eb_bo_get_plist(struct eb_device *ebdev, struct eb_bo *bo)
 	u32 dev_page = ebdev->caps.page_size;
 	struct sg_dma_page_iter iter;
 	struct sg_table *sgt;
-	size_t n, i = 0;
+	size_t n, size, i = 0;
+	dma_addr_t plist_dma;
 	__le64 *plist;
 	int ret = 0;
 
@@ -69,18 +70,24 @@ int eb_bo_get_plist(struct eb_device *ebdev, struct eb_bo *bo)
 	if (bo->plist)
 		goto out;
 
-	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
-	if (IS_ERR(sgt)) {
-		ret = PTR_ERR(sgt);
+	/*
+	 * First the list, one physically contiguous block: above 4 MiB (a BO
+	 * over 2 GiB) the page allocator cannot provide it and WARNs unless
+	 * told not to; fail before pinning gigabytes of pages for nothing.
+	 */
+	n = obj->size / dev_page;
+	size = array_size(n, sizeof(*plist));
+	plist = dma_alloc_coherent(obj->dev->dev, size, &plist_dma,
+				   GFP_KERNEL | __GFP_NOWARN);
+	if (!plist) {
+		ret = -ENOMEM;
 		goto out;
 	}
 
-	n = obj->size / dev_page;
-	bo->plist_size = array_size(n, sizeof(*plist));
-	plist = dma_alloc_coherent(obj->dev->dev, bo->plist_size,
-				   &bo->plist_dma, GFP_KERNEL);
-	if (!plist) {
-		ret = -ENOMEM;
+	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
+	if (IS_ERR(sgt)) {
+		dma_free_coherent(obj->dev->dev, size, plist, plist_dma);
+		ret = PTR_ERR(sgt);
 		goto out;
 	}
 
@@ -92,6 +99,8 @@ int eb_bo_get_plist(struct eb_device *ebdev, struct eb_bo *bo)
 		for (off = 0; off < PAGE_SIZE && i < n; off += dev_page)
 			plist[i++] = cpu_to_le64(addr + off);
 	}
+	bo->plist_size = size;
+	bo->plist_dma = plist_dma;
 	bo->plist = plist;
 out:
 	mutex_unlock(&bo->lock);
