@@ -37,18 +37,8 @@
 #include "edgebert/engine.h"
 #include "edgebert/policy.h"
 #include "edgebert/tokenizer.h"
+#include "edgebert_cmd.h"
 #include "model_internal.h"
-
-/* Off-ramp exit rules (docs/device.md, OFFRAMP flags). */
-#define RAMP_BELOW	1u
-#define RAMP_ALWAYS	2u
-
-/* Device opcodes (docs/device.md, Commands). */
-enum {
-	OP_NOP = 0x00, OP_LOAD_TASK = 0x02, OP_EMBED = 0x03, OP_LAYER = 0x04,
-	OP_OFFRAMP = 0x05, OP_WRITE_RESULTS = 0x06, OP_STORE_STATE = 0x07,
-	OP_LOAD_STATE = 0x08,
-};
 
 /* A sentence slot's BO: commands, tokens, results, stored state. */
 #define SLOT_CMD	0u
@@ -171,16 +161,16 @@ static uint32_t ramp_rule(const struct eb_engine *e, const struct sent *s, uint3
 	uint32_t l = e->ebm->dims.layers;
 
 	if (n >= l)
-		return RAMP_ALWAYS;
+		return EDGEBERT_OFFRAMP_EXIT_ALWAYS;
 	if (!policy_on(e))
-		return RAMP_BELOW;
+		return EDGEBERT_OFFRAMP_EXIT_BELOW;
 	if (n >= s->run.cap)
-		return RAMP_ALWAYS;
+		return EDGEBERT_OFFRAMP_EXIT_ALWAYS;
 	if (n <= pr->p)
-		return RAMP_BELOW;
+		return EDGEBERT_OFFRAMP_EXIT_BELOW;
 	if (n > l - 2)
 		return 0;	/* the last two layers are not checked */
-	return n == pr->forced ? RAMP_ALWAYS : RAMP_BELOW;
+	return n == pr->forced ? EDGEBERT_OFFRAMP_EXIT_ALWAYS : EDGEBERT_OFFRAMP_EXIT_BELOW;
 }
 
 /* Next segment: layers s->layer + 1 .. *last at window point *opp. */
@@ -422,7 +412,7 @@ static int cpu_run(struct eb_engine *e, struct sent *s, const uint32_t *ids,
 			cost_add(&s->res, st.cost.cycles, st.cost.ns, st.cost.energy_pj);
 			h[layer - s->layer - 1] = st.entropy;
 			rule = ramp_rule(e, s, layer);
-			exited = (rule & RAMP_ALWAYS) || ((rule & RAMP_BELOW) && st.entropy < e->thr);
+			exited = (rule & EDGEBERT_OFFRAMP_EXIT_ALWAYS) || ((rule & EDGEBERT_OFFRAMP_EXIT_BELOW) && st.entropy < e->thr);
 		}
 		ret = sent_segment_done(e, s, h, layer - 1, exited, st.logits);
 		if (ret)
@@ -480,23 +470,23 @@ static int dev_launch(struct eb_engine *e, struct slot *sl)
 	sent_switch(s, opp);
 	s->seg_last = last;
 	eb_model_task_blob(e->model, e->task, &blob, &blob_len);
-	emit(&cb, OP_LOAD_TASK, 14, BO_WEIGHTS, 0u, 0u, (uint32_t)blob_len,
+	emit(&cb, EDGEBERT_CMD_LOAD_TASK, 14, BO_WEIGHTS, 0u, 0u, (uint32_t)blob_len,
 	     dm->vocab_size, dm->max_position, dm->type_vocab_size, dm->embed_dim,
 	     dm->hidden, dm->heads, dm->ffn, dm->layers, f32_bits(e->ebm->ln_eps));
 	if (!s->layer)
-		emit(&cb, OP_EMBED, 5, BO_SLOT, SLOT_TOK, 0u, s->res.tokens);
+		emit(&cb, EDGEBERT_CMD_EMBED, 5, BO_SLOT, SLOT_TOK, 0u, s->res.tokens);
 	else
-		emit(&cb, OP_LOAD_STATE, 4, BO_SLOT, sl->state_off, 0u);
+		emit(&cb, EDGEBERT_CMD_LOAD_STATE, 4, BO_SLOT, sl->state_off, 0u);
 	for (n = s->layer + 1; n <= last; n++) {
 		rule = ramp_rule(e, s, n);
-		emit(&cb, OP_LAYER, 1);
-		emit(&cb, OP_OFFRAMP, 3, rule, f32_bits(e->thr));
+		emit(&cb, EDGEBERT_CMD_LAYER, 1);
+		emit(&cb, EDGEBERT_CMD_OFFRAMP, 3, rule, f32_bits(e->thr));
 	}
-	if (!(rule & RAMP_ALWAYS))
-		emit(&cb, OP_STORE_STATE, 4, BO_SLOT, sl->state_off, 0u);
-	emit(&cb, OP_WRITE_RESULTS, 4, BO_SLOT, sl->res_off, 0u);
+	if (!(rule & EDGEBERT_OFFRAMP_EXIT_ALWAYS))
+		emit(&cb, EDGEBERT_CMD_STORE_STATE, 4, BO_SLOT, sl->state_off, 0u);
+	emit(&cb, EDGEBERT_CMD_WRITE_RESULTS, 4, BO_SLOT, sl->res_off, 0u);
 	if (cb.n & 1)
-		emit(&cb, OP_NOP, 1);
+		emit(&cb, EDGEBERT_CMD_NOP, 1);
 	if (cb.n > cb.cap)
 		return -E2BIG;
 	job = (struct eb_job_desc){
@@ -645,7 +635,7 @@ static int submit_locked(struct eb_engine *e, const uint32_t *ids, const uint32_
 	if (!ret) {
 		tok = (uint32_t *)((char *)sl->bo.map + SLOT_TOK);
 		for (i = 0; i < n; i++)
-			tok[i] = ids[i] | (types ? types[i] : 0) << 24;
+			tok[i] = EDGEBERT_TOKEN(ids[i], types ? types[i] : 0);
 		ret = dev_launch(e, sl);
 	}
 	if (ret) {

@@ -13,11 +13,9 @@
 #include <time.h>
 
 #include "check_main.h"
+#include "edgebert_cmd.h"
 #include "vm_util.h"
 
-#define CMD_NOP		0x00
-#define CMD_SET_OPP	0x01
-#define CMD(op, len)	((uint32_t)(op) | (uint32_t)(len) << 16)
 
 static int fd = -1;
 
@@ -62,11 +60,11 @@ static uint32_t cmdbuf_new(int f, uint32_t first_op, uint32_t first_arg)
 	int i;
 
 	for (i = 0; i < 16; i += 2) {
-		w[i] = CMD(CMD_NOP, 2);
+		w[i] = EDGEBERT_CMD(EDGEBERT_CMD_NOP, 2);
 		w[i + 1] = 0;
 	}
-	if (first_op != CMD_NOP) {
-		w[0] = CMD(first_op, 2);
+	if (first_op != EDGEBERT_CMD_NOP) {
+		w[0] = EDGEBERT_CMD(first_op, 2);
 		w[1] = first_arg;
 	}
 	munmap(w, 4096);
@@ -185,7 +183,7 @@ END_TEST
 
 START_TEST(test_submit_nop_event)
 {
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
 
 	ck_assert_uint_eq(run_job(fd, cmd, 0x1234567890abcdefull), EDGEBERT_JOB_OK);
 	ck_assert_uint_eq(run_job(fd, cmd, 7), EDGEBERT_JOB_OK);
@@ -194,7 +192,7 @@ END_TEST
 
 START_TEST(test_submit_out_syncobj_and_wait)
 {
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0), h[1] = { cmd }, sync, sync2;
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd }, sync, sync2;
 	struct drm_edgebert_bo_wait w = { .handle = cmd };
 	struct drm_edgebert_submit s;
 	struct timespec ts;
@@ -225,7 +223,7 @@ END_TEST
 
 START_TEST(test_submit_invalid)
 {
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
 	uint32_t data = bo_new(fd, 4096, EDGEBERT_BO_NOEXEC);
 	uint32_t h[2] = { cmd, data }, dup[2] = { cmd, cmd }, bad[1] = { 0xdead };
 	uint32_t many[EDGEBERT_MAX_BOS_PER_JOB + 1], badsync = 0xdead;
@@ -275,7 +273,7 @@ END_TEST
 
 START_TEST(test_bad_command_fails_only_its_job)
 {
-	uint32_t good = cmdbuf_new(fd, CMD_NOP, 0);
+	uint32_t good = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
 	uint32_t bad = cmdbuf_new(fd, 0x7f, 0);
 	int other = eb_vm_open();
 
@@ -295,7 +293,7 @@ START_TEST(test_concurrent_clients)
 	for (p = 0; p < PROCS; p++) {
 		if (fork() == 0) {
 			int f = eb_vm_open(), done = 0, sent = 0;
-			uint32_t cmd = cmdbuf_new(f, CMD_NOP, 0), h[1] = { cmd };
+			uint32_t cmd = cmdbuf_new(f, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
 			unsigned char seen[JOBS] = { 0 };
 
 			while (done < JOBS) {
@@ -334,7 +332,7 @@ START_TEST(test_dvfs)
 	struct drm_edgebert_dvfs_get g = { .table = (uintptr_t)table, .table_count = 32 };
 	struct drm_edgebert_dvfs_request r = { .opp = 0 };
 	unsigned int count = eb_vm_prop("opp-count", 16), i;
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
 
 	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g), 0);
 	ck_assert_uint_eq(g.table_count, count);
@@ -371,7 +369,7 @@ START_TEST(test_stats_and_envm_info)
 {
 	struct drm_edgebert_stats a, b;
 	struct drm_edgebert_envm_info info = { 0 };
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0), wear[8];
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), wear[8];
 
 	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
 	ck_assert_uint_eq(run_job(fd, cmd, 0), EDGEBERT_JOB_OK);
@@ -442,7 +440,7 @@ static int has_faults(void)
 
 static void check_fault(uint32_t bit, uint32_t want_status, int want_reset)
 {
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
 	struct drm_edgebert_stats a, b;
 	volatile uint32_t *regs;
 	int other = eb_vm_open();
@@ -459,7 +457,7 @@ static void check_fault(uint32_t bit, uint32_t want_status, int want_reset)
 	ck_assert_uint_eq(run_job(fd, cmd, 1), want_status);
 	/* The device works again, for this client and for another. */
 	ck_assert_uint_eq(run_job(fd, cmd, 2), EDGEBERT_JOB_OK);
-	ck_assert_uint_eq(run_job(other, cmdbuf_new(other, CMD_NOP, 0), 3),
+	ck_assert_uint_eq(run_job(other, cmdbuf_new(other, EDGEBERT_CMD_NOP, 0), 3),
 			  EDGEBERT_JOB_OK);
 	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
 	ck_assert_uint_eq(b.resets, a.resets + (want_reset ? 1 : 0));
@@ -488,7 +486,7 @@ END_TEST
 /* A refused DVFS lock fails that job only; the point stays unchanged. */
 START_TEST(test_fault_dvfs_refused)
 {
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0), h[1] = { cmd };
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
 	struct drm_edgebert_dvfs_get g = { 0 }, g2 = { 0 };
 	struct drm_edgebert_event_job ev;
 	struct drm_edgebert_submit s;
@@ -519,7 +517,7 @@ END_TEST
 /* A hung job of one client; another client's queued job still completes. */
 START_TEST(test_fault_hang_innocent_survives)
 {
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0), h[1] = { cmd };
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
 	struct drm_edgebert_event_job ev;
 	struct drm_edgebert_submit s;
 	volatile uint32_t *regs;
@@ -529,7 +527,7 @@ START_TEST(test_fault_hang_innocent_survives)
 	if (!has_faults())
 		return;
 	other = eb_vm_open();
-	ocmd = cmdbuf_new(other, CMD_NOP, 0);
+	ocmd = cmdbuf_new(other, EDGEBERT_CMD_NOP, 0);
 	oh[0] = ocmd;
 	regs = fault_regs();
 	ck_assert_ptr_nonnull((void *)regs);
@@ -555,7 +553,7 @@ END_TEST
  */
 START_TEST(test_fault_fatal_idle_resets)
 {
-	uint32_t cmd = cmdbuf_new(fd, CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
 	struct drm_edgebert_stats a, b;
 	volatile uint32_t *regs;
 	int i;
@@ -630,7 +628,7 @@ START_TEST(test_unbind_with_jobs_in_flight)
 	f = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(f, 0);
 
-	cmd = cmdbuf_new(f, CMD_NOP, 0);
+	cmd = cmdbuf_new(f, EDGEBERT_CMD_NOP, 0);
 	h[0] = cmd;
 	ck_assert_int_eq(drmSyncobjCreate(f, 0, &sync), 0);
 	regs = fault_regs();
@@ -672,7 +670,7 @@ START_TEST(test_unbind_with_jobs_in_flight)
 
 	f = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(f, 0);
-	ck_assert_uint_eq(run_job(f, cmdbuf_new(f, CMD_NOP, 0), 4), EDGEBERT_JOB_OK);
+	ck_assert_uint_eq(run_job(f, cmdbuf_new(f, EDGEBERT_CMD_NOP, 0), 4), EDGEBERT_JOB_OK);
 	close(f);
 	fd = eb_vm_open();
 }

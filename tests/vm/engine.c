@@ -22,6 +22,7 @@
 #include "core/cost.h"
 #include "devq.h"
 #include "edgebert.h"
+#include "edgebert_cmd.h"
 #include "model_internal.h"
 
 #define NSENT	200
@@ -126,7 +127,7 @@ static void device_to_opp(unsigned int dev, uint32_t opp)
 	ck_assert_int_eq(eb_device_open(dev, &d), 0);
 	ck_assert_int_eq(eb_bo_create(d, 4096, 0, &bo), 0);
 	h = bo.handle;
-	((uint32_t *)bo.map)[0] = 0x00 | 2u << 16;	/* NOP, 2 words */
+	((uint32_t *)bo.map)[0] = EDGEBERT_CMD(EDGEBERT_CMD_NOP, 2);
 	ck_assert_int_eq(eb_job_submit(d, &job, NULL), 0);
 	ck_assert_int_eq(eb_bo_wait(d, &bo, 10000000000ll), 0);
 	eb_bo_destroy(d, &bo);

@@ -26,7 +26,7 @@ DEV=$SRC/hw/misc/edgebert
 
 # Checkout files mirrored under hw/misc/edgebert/ with their relative paths
 # (the core includes the public headers as ../../include/edgebert/...).
-MIRROR="runtime/core/*.c runtime/core/*.h include/edgebert/*.h"
+MIRROR="runtime/core/*.c runtime/core/*.h include/edgebert/*.h uapi/edgebert_cmd.h"
 
 # The sources the binary depends on, in a stable order.
 sources() {
@@ -106,10 +106,10 @@ for f in $(cd "$TOP" && ls $MIRROR 2>/dev/null); do
 	sync_file "$TOP/$f" "$DEV/$f"
 done
 # Files deleted from the checkout leave the tree too.
-for f in "$DEV"/*.[ch] "$DEV"/runtime/core/*.[ch] "$DEV"/include/edgebert/*.h; do
+for f in "$DEV"/*.[ch] "$DEV"/runtime/core/*.[ch] "$DEV"/include/edgebert/*.h "$DEV"/uapi/*.h; do
 	[ -e "$f" ] || continue
 	case $f in
-	"$DEV"/runtime/* | "$DEV"/include/*) [ -e "$TOP/${f#"$DEV"/}" ] || rm -f "$f" ;;
+	"$DEV"/runtime/* | "$DEV"/include/* | "$DEV"/uapi/*) [ -e "$TOP/${f#"$DEV"/}" ] || rm -f "$f" ;;
 	*) [ -e "$HERE/$(basename "$f")" ] || rm -f "$f" ;;
 	esac
 done

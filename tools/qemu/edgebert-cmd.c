@@ -23,25 +23,7 @@
 
 #include "edgebert.h"
 #include "runtime/core/graph.h"
-
-#define EB_CMD_OP(h)        ((h) & 0xffff)
-#define EB_CMD_LEN(h)       ((h) >> 16)
-
-enum {
-    EB_OP_NOP = 0x00,
-    EB_OP_SET_OPP = 0x01,
-    EB_OP_LOAD_TASK = 0x02,
-    EB_OP_EMBED = 0x03,
-    EB_OP_LAYER = 0x04,
-    EB_OP_OFFRAMP = 0x05,
-    EB_OP_WRITE_RESULTS = 0x06,
-    EB_OP_STORE_STATE = 0x07,
-    EB_OP_LOAD_STATE = 0x08,
-};
-
-#define EB_OFFRAMP_EXIT_BELOW   (1u << 0)
-#define EB_OFFRAMP_EXIT_ALWAYS  (1u << 1)
-#define EB_OFFRAMP_FLAGS        (EB_OFFRAMP_EXIT_BELOW | EB_OFFRAMP_EXIT_ALWAYS)
+#include "uapi/edgebert_cmd.h"
 
 #define EB_TOKEN_ID(t)          ((t) & 0xffffff)
 #define EB_TOKEN_TYPE(t)        ((t) >> 24)
@@ -327,7 +309,7 @@ static uint32_t edgebert_cmd_offramp(EdgebertExec *e, const uint32_t *a)
     struct eb_work w;
 
     memcpy(&thr, &a[1], sizeof(thr));
-    if ((flags & ~EB_OFFRAMP_FLAGS) || !e->seq || !e->layers_done) {
+    if ((flags & ~EDGEBERT_OFFRAMP_FLAGS) || !e->seq || !e->layers_done) {
         return EB_JOB_INVALID_CMD;
     }
     layer = e->layers_done - 1;
@@ -340,8 +322,8 @@ static uint32_t edgebert_cmd_offramp(EdgebertExec *e, const uint32_t *a)
     edgebert_charge(e);
 
     e->job->entropy_bits = float_as_u32(h);
-    if ((flags & EB_OFFRAMP_EXIT_ALWAYS) ||
-        ((flags & EB_OFFRAMP_EXIT_BELOW) && h < thr)) {
+    if ((flags & EDGEBERT_OFFRAMP_EXIT_ALWAYS) ||
+        ((flags & EDGEBERT_OFFRAMP_EXIT_BELOW) && h < thr)) {
         e->exited = true;
     }
     return EB_JOB_OK;
@@ -439,38 +421,38 @@ static uint32_t edgebert_cmd_load_state(EdgebertExec *e, const uint32_t *a)
 
 /* Words each opcode takes, header included; 0 = variable (NOP). */
 static const uint8_t edgebert_cmd_len[] = {
-    [EB_OP_NOP] = 0,
-    [EB_OP_SET_OPP] = 2,
-    [EB_OP_LOAD_TASK] = 14,
-    [EB_OP_EMBED] = 5,
-    [EB_OP_LAYER] = 1,
-    [EB_OP_OFFRAMP] = 3,
-    [EB_OP_WRITE_RESULTS] = 4,
-    [EB_OP_STORE_STATE] = 4,
-    [EB_OP_LOAD_STATE] = 4,
+    [EDGEBERT_CMD_NOP] = 0,
+    [EDGEBERT_CMD_SET_OPP] = 2,
+    [EDGEBERT_CMD_LOAD_TASK] = 14,
+    [EDGEBERT_CMD_EMBED] = 5,
+    [EDGEBERT_CMD_LAYER] = 1,
+    [EDGEBERT_CMD_OFFRAMP] = 3,
+    [EDGEBERT_CMD_WRITE_RESULTS] = 4,
+    [EDGEBERT_CMD_STORE_STATE] = 4,
+    [EDGEBERT_CMD_LOAD_STATE] = 4,
 };
 
 static uint32_t edgebert_exec_one(EdgebertExec *e, uint32_t op,
                                   const uint32_t *arg)
 {
     switch (op) {
-    case EB_OP_NOP:
+    case EDGEBERT_CMD_NOP:
         return EB_JOB_OK;
-    case EB_OP_SET_OPP:
+    case EDGEBERT_CMD_SET_OPP:
         return edgebert_job_set_opp(e, arg[0]);
-    case EB_OP_LOAD_TASK:
+    case EDGEBERT_CMD_LOAD_TASK:
         return edgebert_cmd_load_task(e, arg);
-    case EB_OP_EMBED:
+    case EDGEBERT_CMD_EMBED:
         return edgebert_cmd_embed(e, arg);
-    case EB_OP_LAYER:
+    case EDGEBERT_CMD_LAYER:
         return edgebert_cmd_layer(e);
-    case EB_OP_OFFRAMP:
+    case EDGEBERT_CMD_OFFRAMP:
         return edgebert_cmd_offramp(e, arg);
-    case EB_OP_WRITE_RESULTS:
+    case EDGEBERT_CMD_WRITE_RESULTS:
         return edgebert_cmd_write_results(e, arg);
-    case EB_OP_STORE_STATE:
+    case EDGEBERT_CMD_STORE_STATE:
         return edgebert_cmd_store_state(e, arg);
-    case EB_OP_LOAD_STATE:
+    case EDGEBERT_CMD_LOAD_STATE:
         return edgebert_cmd_load_state(e, arg);
     default:
         return EB_JOB_INVALID_CMD;
@@ -518,7 +500,7 @@ void edgebert_run_commands(EdgebertState *s, EdgebertJob *job,
         st = edgebert_job_set_opp(e, job->opp_request);
     }
     while (st == EB_JOB_OK && pc < words) {
-        uint32_t op = EB_CMD_OP(cmd[pc]), len = EB_CMD_LEN(cmd[pc]);
+        uint32_t op = EDGEBERT_CMD_OP(cmd[pc]), len = EDGEBERT_CMD_LEN(cmd[pc]);
 
         if (!len || len > words - pc || op >= ARRAY_SIZE(edgebert_cmd_len) ||
             (edgebert_cmd_len[op] && len != edgebert_cmd_len[op])) {
@@ -526,9 +508,9 @@ void edgebert_run_commands(EdgebertState *s, EdgebertJob *job,
             break;
         }
         /* After an exit, only WRITE_RESULTS still runs. */
-        if (!e->exited || op == EB_OP_WRITE_RESULTS) {
+        if (!e->exited || op == EDGEBERT_CMD_WRITE_RESULTS) {
             st = edgebert_exec_one(e, op, cmd + pc + 1);
-            if (e->exited && op == EB_OP_WRITE_RESULTS) {
+            if (e->exited && op == EDGEBERT_CMD_WRITE_RESULTS) {
                 pc += len;
                 break;
             }
