@@ -110,7 +110,7 @@ install: lib tools
 	ln -sf libedgebert.so.0 $(DESTDIR)$(PREFIX)/lib/libedgebert.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBS@|$(EB_LIBS)|' runtime/edgebert.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/edgebert.pc
-	install -m 644 include/edgebert.h uapi/edgebert_drm.h uapi/edgebert_netlink.h \
+	install -m 644 include/edgebert.h uapi/edgebert_drm.h uapi/edgebert_netlink.h uapi/edgebert_cmd.h \
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/edgebert/*.h $(DESTDIR)$(PREFIX)/include/edgebert/
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
