@@ -12,20 +12,6 @@
 #include "check_main.h"
 #include "vm_util.h"
 
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = eb_vm_open();
-	ck_assert_msg(fd >= 0, "no edgebert render node");
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
 
 /* CRC-32 (IEEE, as zlib). */
 static uint32_t crc32_ieee(const uint8_t *p, size_t n)
@@ -48,10 +34,10 @@ static uint32_t image_bo(size_t size, uint8_t seed, uint32_t *crc, size_t len)
 	uint8_t *p;
 	size_t i;
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), 0);
 	m.handle = c.handle;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_MMAP_OFFSET, &m), 0);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, m.offset);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_MMAP_OFFSET, &m), 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, eb_vm_fd, m.offset);
 	ck_assert_ptr_ne(p, MAP_FAILED);
 	for (i = 0; i < size; i++)
 		p[i] = (uint8_t)(i * 7 + seed);
@@ -66,22 +52,22 @@ START_TEST(test_program_and_info)
 	struct drm_edgebert_envm_program p = { 0 };
 	uint32_t crc, *wear_a, *wear_b, i, changed = 0;
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &a), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &a), 0);
 	wear_a = calloc(a.page_count, sizeof(*wear_a));
 	wear_b = calloc(a.page_count, sizeof(*wear_b));
 	a.wear = (uintptr_t)wear_a;
 	a.wear_count = a.page_count;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &a), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &a), 0);
 
 	/* 10000 bytes starting one page into the BO: 3 eNVM pages. */
 	p.handle = image_bo(16384, 3, &crc, 10000);
 	p.bo_offset = 4096;
 	p.size = 10000;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), 0);
 
 	b.wear = (uintptr_t)wear_b;
 	b.wear_count = a.page_count;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &b), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &b), 0);
 	ck_assert_uint_eq(b.image_size, 10000);
 	ck_assert_uint_eq(b.generation, a.generation + 1);
 	ck_assert_uint_eq(b.image_crc32, crc);
@@ -108,7 +94,7 @@ START_TEST(test_program_needs_cap_sys_admin)
 		/* nobody: no capabilities left. */
 		if (setgid(65534) || setuid(65534))
 			_exit(3);
-		_exit(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p) == -EPERM ? 0 : 1);
+		_exit(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p) == -EPERM ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
@@ -122,10 +108,10 @@ START_TEST(test_program_too_large)
 	struct drm_edgebert_envm_program p = { 0 };
 	uint32_t crc;
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), 0);
 	p.handle = image_bo(8192, 1, &crc, 4096);
 	p.size = info.size + 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
 }
 END_TEST
 
@@ -134,7 +120,7 @@ Suite *eb_test_suite(void)
 	Suite *s = suite_create("drm_envm");
 	TCase *tc = tcase_create("envm");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, eb_vm_setup, eb_vm_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_program_and_info);
 	tcase_add_test(tc, test_program_needs_cap_sys_admin);

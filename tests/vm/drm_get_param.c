@@ -57,25 +57,11 @@ static const struct param_prop props[] = {
 	{ "max-labels",		EDGEBERT_PARAM_MAX_LABELS,	64 },
 };
 
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = eb_vm_open();
-	ck_assert_msg(fd >= 0, "no edgebert render node");
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
 
 static int get_param(unsigned int param, unsigned int pad, __u64 *value)
 {
 	struct drm_edgebert_get_param gp = { .param = param, .pad = pad };
-	int ret = drmIoctl(fd, DRM_IOCTL_EDGEBERT_GET_PARAM, &gp);
+	int ret = drmIoctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_GET_PARAM, &gp);
 
 	if (ret)
 		return -errno;
@@ -165,13 +151,13 @@ END_TEST
 
 START_TEST(test_driver_identity)
 {
-	drmVersionPtr v = drmGetVersion(fd);
+	drmVersionPtr v = drmGetVersion(eb_vm_fd);
 
 	ck_assert_ptr_nonnull(v);
 	ck_assert_str_eq(v->name, "edgebert");
 	ck_assert_int_eq(v->version_major, 1);
 	drmFreeVersion(v);
-	ck_assert_int_eq(drmGetNodeTypeFromFd(fd), DRM_NODE_RENDER);
+	ck_assert_int_eq(drmGetNodeTypeFromFd(eb_vm_fd), DRM_NODE_RENDER);
 }
 END_TEST
 
@@ -180,7 +166,7 @@ Suite *eb_test_suite(void)
 	Suite *s = suite_create("drm_get_param");
 	TCase *tc = tcase_create("get_param");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, eb_vm_setup, eb_vm_teardown);
 	tcase_add_test(tc, test_driver_identity);
 	tcase_add_loop_test(tc, test_param_matches_property, 0,
 			    sizeof(props) / sizeof(props[0]));

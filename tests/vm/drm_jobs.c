@@ -17,20 +17,6 @@
 #include "vm_util.h"
 
 
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = eb_vm_open();
-	ck_assert_msg(fd >= 0, "no edgebert render node");
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
 
 static uint32_t bo_new(int f, uint64_t size, uint32_t flags)
 {
@@ -120,31 +106,31 @@ START_TEST(test_bo_create_invalid)
 {
 	struct drm_edgebert_bo_create c = { .size = 0 };
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
 	c.size = 4096;
 	c.flags = 0x2;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
 	c.flags = 0x80000000u;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
 	c.flags = 0;
 	c.size = UINT64_MAX;	/* would overflow when page-aligned */
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
 	c.size = UINT64_MAX - 4095;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_CREATE, &c), -EINVAL);
 }
 END_TEST
 
 START_TEST(test_bo_map_roundtrip)
 {
-	uint32_t h = bo_new(fd, 5000, 0);	/* rounded up to 2 pages */
-	uint8_t *p = bo_map(fd, h, 8192);
+	uint32_t h = bo_new(eb_vm_fd, 5000, 0);	/* rounded up to 2 pages */
+	uint8_t *p = bo_map(eb_vm_fd, h, 8192);
 	int i;
 
 	for (i = 0; i < 8192; i++)
 		ck_assert_uint_eq(p[i], 0);
 	memset(p, 0xa5, 8192);
 	munmap(p, 8192);
-	p = bo_map(fd, h, 8192);
+	p = bo_map(eb_vm_fd, h, 8192);
 	ck_assert_uint_eq(p[8191], 0xa5);
 	munmap(p, 8192);
 }
@@ -154,10 +140,10 @@ START_TEST(test_bo_mmap_offset_invalid)
 {
 	struct drm_edgebert_bo_mmap_offset m = { .handle = 0xdead };
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_MMAP_OFFSET, &m), -ENOENT);
-	m.handle = bo_new(fd, 4096, 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_MMAP_OFFSET, &m), -ENOENT);
+	m.handle = bo_new(eb_vm_fd, 4096, 0);
 	m.pad = 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_MMAP_OFFSET, &m), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_MMAP_OFFSET, &m), -EINVAL);
 }
 END_TEST
 
@@ -166,16 +152,16 @@ START_TEST(test_bo_wait)
 	struct drm_edgebert_bo_wait w = { .handle = 0xdead };
 	struct timespec ts;
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), -ENOENT);
-	w.handle = bo_new(fd, 4096, 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), -ENOENT);
+	w.handle = bo_new(eb_vm_fd, 4096, 0);
 	w.pad = 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), -EINVAL);
 	w.pad = 0;
 	w.timeout_ns = 0;	/* idle BO: polling succeeds */
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), 0);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	w.timeout_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 1000000;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), 0);
 }
 END_TEST
 
@@ -183,27 +169,27 @@ END_TEST
 
 START_TEST(test_submit_nop_event)
 {
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0);
 
-	ck_assert_uint_eq(run_job(fd, cmd, 0x1234567890abcdefull), EDGEBERT_JOB_OK);
-	ck_assert_uint_eq(run_job(fd, cmd, 7), EDGEBERT_JOB_OK);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 0x1234567890abcdefull), EDGEBERT_JOB_OK);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 7), EDGEBERT_JOB_OK);
 }
 END_TEST
 
 START_TEST(test_submit_out_syncobj_and_wait)
 {
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd }, sync, sync2;
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd }, sync, sync2;
 	struct drm_edgebert_bo_wait w = { .handle = cmd };
 	struct drm_edgebert_submit s;
 	struct timespec ts;
 
-	ck_assert_int_eq(drmSyncobjCreate(fd, 0, &sync), 0);
-	ck_assert_int_eq(drmSyncobjCreate(fd, 0, &sync2), 0);
+	ck_assert_int_eq(drmSyncobjCreate(eb_vm_fd, 0, &sync), 0);
+	ck_assert_int_eq(drmSyncobjCreate(eb_vm_fd, 0, &sync2), 0);
 	submit_init(&s, h, 1);
 	s.flags = 0;
 	s.out_sync = sync;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
-	ck_assert_int_eq(drmSyncobjWait(fd, &sync, 1, INT64_MAX, 0, NULL), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
+	ck_assert_int_eq(drmSyncobjWait(eb_vm_fd, &sync, 1, INT64_MAX, 0, NULL), 0);
 
 	/* A second job waits on the first one's syncobj. */
 	submit_init(&s, h, 1);
@@ -211,20 +197,20 @@ START_TEST(test_submit_out_syncobj_and_wait)
 	s.in_syncs = (uintptr_t)&sync;
 	s.in_sync_count = 1;
 	s.out_sync = sync2;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	w.timeout_ns = (int64_t)(ts.tv_sec + 60) * 1000000000;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), 0);
-	ck_assert_int_eq(drmSyncobjWait(fd, &sync2, 1, INT64_MAX, 0, NULL), 0);
-	drmSyncobjDestroy(fd, sync);
-	drmSyncobjDestroy(fd, sync2);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_BO_WAIT, &w), 0);
+	ck_assert_int_eq(drmSyncobjWait(eb_vm_fd, &sync2, 1, INT64_MAX, 0, NULL), 0);
+	drmSyncobjDestroy(eb_vm_fd, sync);
+	drmSyncobjDestroy(eb_vm_fd, sync2);
 }
 END_TEST
 
 START_TEST(test_submit_invalid)
 {
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
-	uint32_t data = bo_new(fd, 4096, EDGEBERT_BO_NOEXEC);
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0);
+	uint32_t data = bo_new(eb_vm_fd, 4096, EDGEBERT_BO_NOEXEC);
 	uint32_t h[2] = { cmd, data }, dup[2] = { cmd, cmd }, bad[1] = { 0xdead };
 	uint32_t many[EDGEBERT_MAX_BOS_PER_JOB + 1], badsync = 0xdead;
 	struct drm_edgebert_ext ext = { 0 };
@@ -234,7 +220,7 @@ START_TEST(test_submit_invalid)
 #define EXPECT(field_setup, err) do {					\
 		submit_init(&s, h, 2);					\
 		field_setup;						\
-		ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), err); \
+		ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), err); \
 	} while (0)
 
 	EXPECT(s.flags = 0x2, -EINVAL);
@@ -267,19 +253,19 @@ START_TEST(test_submit_invalid)
 #undef EXPECT
 
 	/* After all that, the fd still works. */
-	ck_assert_uint_eq(run_job(fd, cmd, 1), EDGEBERT_JOB_OK);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 1), EDGEBERT_JOB_OK);
 }
 END_TEST
 
 START_TEST(test_bad_command_fails_only_its_job)
 {
-	uint32_t good = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
-	uint32_t bad = cmdbuf_new(fd, 0x7f, 0);
+	uint32_t good = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0);
+	uint32_t bad = cmdbuf_new(eb_vm_fd, 0x7f, 0);
 	int other = eb_vm_open();
 
 	ck_assert_int_ge(other, 0);
-	ck_assert_uint_eq(run_job(fd, bad, 1), EDGEBERT_JOB_INVALID_CMD);
-	ck_assert_uint_eq(run_job(fd, good, 2), EDGEBERT_JOB_OK);
+	ck_assert_uint_eq(run_job(eb_vm_fd, bad, 1), EDGEBERT_JOB_INVALID_CMD);
+	ck_assert_uint_eq(run_job(eb_vm_fd, good, 2), EDGEBERT_JOB_OK);
 	close(other);
 }
 END_TEST
@@ -332,9 +318,9 @@ START_TEST(test_dvfs)
 	struct drm_edgebert_dvfs_get g = { .table = (uintptr_t)table, .table_count = 32 };
 	struct drm_edgebert_dvfs_request r = { .opp = 0 };
 	unsigned int count = eb_vm_prop("opp-count", 16), i;
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0);
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g), 0);
 	ck_assert_uint_eq(g.table_count, count);
 	ck_assert_uint_eq(g.min_opp, 0);
 	ck_assert_uint_eq(g.max_opp, count - 1);
@@ -345,23 +331,23 @@ START_TEST(test_dvfs)
 	ck_assert_uint_eq(table[count - 1].volt_uv, eb_vm_prop("volt-max-uv", 800000));
 
 	r.flags = 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), -EINVAL);
 	r.flags = 0;
 	r.pad = 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), -EINVAL);
 	r.pad = 0;
 	r.opp = count;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), -EINVAL);
 
 	/* Jobs that pass OPP_CURRENT run at the requested point. */
 	r.opp = 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), 0);
 	ck_assert_uint_eq(r.granted_opp, 1);
-	ck_assert_uint_eq(run_job(fd, cmd, 0), EDGEBERT_JOB_OK);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g), 0);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 0), EDGEBERT_JOB_OK);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g), 0);
 	ck_assert_uint_eq(g.current_opp, 1);
 	r.opp = EDGEBERT_OPP_CURRENT;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), 0);
 }
 END_TEST
 
@@ -369,21 +355,21 @@ START_TEST(test_stats_and_envm_info)
 {
 	struct drm_edgebert_stats a, b;
 	struct drm_edgebert_envm_info info = { 0 };
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), wear[8];
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0), wear[8];
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
-	ck_assert_uint_eq(run_job(fd, cmd, 0), EDGEBERT_JOB_OK);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 0), EDGEBERT_JOB_OK);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
 	ck_assert_uint_ge(b.jobs_submitted, a.jobs_submitted + 1);
 	ck_assert_uint_ge(b.jobs_completed, a.jobs_completed + 1);
 
 	info.pad = 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), -EINVAL);
 	info.pad = 0;
 	info.wear_count = 8;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), -EINVAL);
 	info.wear = (uintptr_t)wear;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &info), 0);
 	ck_assert_uint_eq(info.size, eb_vm_prop("envm-size", 4194304));
 	ck_assert_uint_eq(info.page_size, eb_vm_prop("envm-page-size", 4096));
 	ck_assert_uint_eq(info.page_count, 2 * info.size / info.page_size);
@@ -392,24 +378,24 @@ END_TEST
 
 START_TEST(test_envm_program_invalid)
 {
-	struct drm_edgebert_envm_program p = { .handle = bo_new(fd, 8192, 0) };
+	struct drm_edgebert_envm_program p = { .handle = bo_new(eb_vm_fd, 8192, 0) };
 
 	p.size = 4096;
 	p.flags = 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
 	p.flags = 0;
 	p.size = 0;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
 	p.size = 4096;
 	p.bo_offset = 100;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
 	p.bo_offset = 8192;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
 	p.bo_offset = UINT64_MAX & ~4095ull;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EINVAL);
 	p.bo_offset = 0;
 	p.handle = 0xdead;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -ENOENT);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -ENOENT);
 }
 END_TEST
 
@@ -434,13 +420,13 @@ static int has_faults(void)
 {
 	struct drm_edgebert_get_param gp = { .param = EDGEBERT_PARAM_FEATURES };
 
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_GET_PARAM, &gp), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_GET_PARAM, &gp), 0);
 	return !!(gp.value & EDGEBERT_FEATURE_FAULT_INJECT);
 }
 
 static void check_fault(uint32_t bit, uint32_t want_status, int want_reset)
 {
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0);
 	struct drm_edgebert_stats a, b;
 	volatile uint32_t *regs;
 	int other = eb_vm_open();
@@ -452,14 +438,14 @@ static void check_fault(uint32_t bit, uint32_t want_status, int want_reset)
 	}
 	regs = fault_regs();
 	ck_assert_ptr_nonnull((void *)regs);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
 	regs[0x600 / 4] = bit;
-	ck_assert_uint_eq(run_job(fd, cmd, 1), want_status);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 1), want_status);
 	/* The device works again, for this client and for another. */
-	ck_assert_uint_eq(run_job(fd, cmd, 2), EDGEBERT_JOB_OK);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 2), EDGEBERT_JOB_OK);
 	ck_assert_uint_eq(run_job(other, cmdbuf_new(other, EDGEBERT_CMD_NOP, 0), 3),
 			  EDGEBERT_JOB_OK);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
 	ck_assert_uint_eq(b.resets, a.resets + (want_reset ? 1 : 0));
 	munmap((void *)regs, 4096);
 	close(other);
@@ -486,7 +472,7 @@ END_TEST
 /* A refused DVFS lock fails that job only; the point stays unchanged. */
 START_TEST(test_fault_dvfs_refused)
 {
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
 	struct drm_edgebert_dvfs_get g = { 0 }, g2 = { 0 };
 	struct drm_edgebert_event_job ev;
 	struct drm_edgebert_submit s;
@@ -496,18 +482,18 @@ START_TEST(test_fault_dvfs_refused)
 		return;
 	regs = fault_regs();
 	ck_assert_ptr_nonnull((void *)regs);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g), 0);
 	regs[0x600 / 4] = 1u << 3;
 	submit_init(&s, h, 1);
 	s.opp = g.current_opp ? 0 : 1;
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
-	ck_assert_int_eq(read_event(fd, &ev, 60000), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
+	ck_assert_int_eq(read_event(eb_vm_fd, &ev, 60000), 0);
 	ck_assert_uint_eq(ev.status, EDGEBERT_JOB_DVFS_FAULT);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g2), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_DVFS_GET, &g2), 0);
 	ck_assert_uint_eq(g2.current_opp, g.current_opp);
 	/* The next switch works. */
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
-	ck_assert_int_eq(read_event(fd, &ev, 60000), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
+	ck_assert_int_eq(read_event(eb_vm_fd, &ev, 60000), 0);
 	ck_assert_uint_eq(ev.status, EDGEBERT_JOB_OK);
 	ck_assert_uint_eq(ev.opp, s.opp);
 	munmap((void *)regs, 4096);
@@ -517,7 +503,7 @@ END_TEST
 /* A hung job of one client; another client's queued job still completes. */
 START_TEST(test_fault_hang_innocent_survives)
 {
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
 	struct drm_edgebert_event_job ev;
 	struct drm_edgebert_submit s;
 	volatile uint32_t *regs;
@@ -533,12 +519,12 @@ START_TEST(test_fault_hang_innocent_survives)
 	ck_assert_ptr_nonnull((void *)regs);
 	regs[0x600 / 4] = 1u << 0;
 	submit_init(&s, h, 1);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
 	submit_init(&s, oh, 1);
 	ck_assert_int_eq(eb_vm_ioctl(other, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
 	ck_assert_int_eq(read_event(other, &ev, 60000), 0);
 	ck_assert_uint_eq(ev.status, EDGEBERT_JOB_OK);
-	ck_assert_int_eq(read_event(fd, &ev, 60000), 0);
+	ck_assert_int_eq(read_event(eb_vm_fd, &ev, 60000), 0);
 	ck_assert_uint_eq(ev.status, EDGEBERT_JOB_TIMEOUT);
 	munmap((void *)regs, 4096);
 	close(other);
@@ -553,7 +539,7 @@ END_TEST
  */
 START_TEST(test_fault_fatal_idle_resets)
 {
-	uint32_t cmd = cmdbuf_new(fd, EDGEBERT_CMD_NOP, 0);
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0);
 	struct drm_edgebert_stats a, b;
 	volatile uint32_t *regs;
 	int i;
@@ -563,8 +549,8 @@ START_TEST(test_fault_fatal_idle_resets)
 	regs = fault_regs();
 	ck_assert_ptr_nonnull((void *)regs);
 	/* Idle: every earlier job has completed. */
-	ck_assert_uint_eq(run_job(fd, cmd, 1), EDGEBERT_JOB_OK);
-	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 1), EDGEBERT_JOB_OK);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_STATS, &a), 0);
 
 	regs[0x00c / 4] = 1u << 2;		/* CONTROL: QUEUE_DISABLE */
 	regs[0x400 / 4] = 0;			/* SQ_BASE: 1 TiB */
@@ -573,14 +559,14 @@ START_TEST(test_fault_fatal_idle_resets)
 	regs[0x40c / 4] = 1;			/* SQ_TAIL */
 
 	for (i = 0; i < 100; i++) {
-		ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
+		ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_STATS, &b), 0);
 		if (b.resets != a.resets)
 			break;
 		usleep(20000);
 	}
 	ck_assert_uint_eq(b.resets, a.resets + 1);
 	ck_assert_uint_eq(regs[0x008 / 4] & (1u << 2), 0);	/* not FATAL */
-	ck_assert_uint_eq(run_job(fd, cmd, 2), EDGEBERT_JOB_OK);
+	ck_assert_uint_eq(run_job(eb_vm_fd, cmd, 2), EDGEBERT_JOB_OK);
 	munmap((void *)regs, 4096);
 }
 END_TEST
@@ -623,8 +609,8 @@ START_TEST(test_unbind_with_jobs_in_flight)
 	base = strrchr(link, '/');
 	snprintf(addr, sizeof(addr), "%s", base ? base + 1 : link);
 	/* Only our fd may hold the device, so that it comes back as renderD128. */
-	close(fd);
-	fd = -1;
+	close(eb_vm_fd);
+	eb_vm_fd = -1;
 	f = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(f, 0);
 
@@ -672,7 +658,7 @@ START_TEST(test_unbind_with_jobs_in_flight)
 	ck_assert_int_ge(f, 0);
 	ck_assert_uint_eq(run_job(f, cmdbuf_new(f, EDGEBERT_CMD_NOP, 0), 4), EDGEBERT_JOB_OK);
 	close(f);
-	fd = eb_vm_open();
+	eb_vm_fd = eb_vm_open();
 }
 END_TEST
 
@@ -682,7 +668,7 @@ Suite *eb_test_suite(void)
 	TCase *tc = tcase_create("ioctls");
 	TCase *tf = tcase_create("faults");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, eb_vm_setup, eb_vm_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_bo_create_invalid);
 	tcase_add_test(tc, test_bo_map_roundtrip);
@@ -698,7 +684,7 @@ Suite *eb_test_suite(void)
 	tcase_add_test(tc, test_envm_program_invalid);
 	suite_add_tcase(s, tc);
 
-	tcase_add_checked_fixture(tf, setup, teardown);
+	tcase_add_checked_fixture(tf, eb_vm_setup, eb_vm_teardown);
 	tcase_set_timeout(tf, 120);
 	tcase_add_test(tf, test_fault_hang);
 	tcase_add_test(tf, test_fault_fail);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <check.h>
 #include <xf86drm.h>
 
 #include "edgebert_drm.h"
@@ -42,6 +43,22 @@ static inline int eb_vm_open(void)
 }
 
 /* ioctl returning 0 or -errno. */
+/* The render node shared by a suite's tests: its checked fixture. */
+static int eb_vm_fd __attribute__((unused)) = -1;
+
+static inline void eb_vm_setup(void)
+{
+	eb_vm_fd = eb_vm_open();
+	ck_assert_msg(eb_vm_fd >= 0, "no edgebert render node");
+}
+
+static inline void eb_vm_teardown(void)
+{
+	if (eb_vm_fd >= 0)
+		close(eb_vm_fd);
+	eb_vm_fd = -1;
+}
+
 static inline int eb_vm_ioctl(int fd, unsigned long req, void *arg)
 {
 	return drmIoctl(fd, req, arg) ? -errno : 0;
