@@ -148,22 +148,30 @@ def span_penalty(model):
     return model.layer.span_z.clamp(0, 1).sum()
 
 
-def train_backbone(model, train, dev, a, rng, prune_at_epoch):
+def train_backbone(model, train, dev, a, rng, prune_at_epoch, teacher=None):
     params = [p for n, p in model.named_parameters()
               if p.requires_grad and not n.startswith("ramps.") or n.startswith(f"ramps.{model.c.layers - 1}.")]
     params = [p for p in params if p.requires_grad]
     span = model.layer.span_z
-    decay = [p for p in params if p.dim() >= 2]
+    word = model.emb.word.weight
+    decay = [p for p in params if p.dim() >= 2 and p is not word]
     nodecay = [p for p in params if p.dim() < 2 and p is not span]
     # The spans learn by plain SGD: under Adam the L1 penalty alone would
     # shrink them at the full learning rate whenever the (short) training
     # sentences fit inside the span, whatever the penalty's size.
     opt_span = torch.optim.SGD([span], lr=a.span_lr)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
-                             {"params": nodecay, "weight_decay": 0.0}], lr=a.lr)
+    groups = [{"params": decay, "weight_decay": a.wd},
+              {"params": nodecay, "weight_decay": 0.0}]
+    max_lr = [a.lr, a.lr]
+    if word.requires_grad:
+        # --train-emb: the shared table learns with the task at its own
+        # (lower) rate, under its pruning mask
+        groups.append({"params": [word], "weight_decay": 0.0})
+        max_lr.append(a.emb_lr or a.lr)
+    opt = torch.optim.AdamW(groups, lr=a.lr)
     steps_per_epoch = math.ceil(len(train) / a.bs)
     total = steps_per_epoch * a.epochs
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total,
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total,
                                                 pct_start=a.warmup, anneal_strategy="linear")
     step = 0
     t0 = time.time()
@@ -175,6 +183,13 @@ def train_backbone(model, train, dev, a, rng, prune_at_epoch):
         for b, ids, lens, y in batches(train, a.bs, True, rng):
             logits = model(ids, lens, ramps="last")
             loss = F.cross_entropy(logits, y, label_smoothing=a.smooth)
+            if teacher is not None:
+                # distillation from the bag-of-embeddings teacher (soft
+                # targets at temperature T, mixed with the hard labels)
+                T = a.kd_temp
+                kd = F.kl_div(F.log_softmax(logits / T, -1), F.softmax(teacher[b] / T, -1),
+                              reduction="batchmean") * T * T
+                loss = (1 - a.kd_alpha) * loss + a.kd_alpha * kd
             loss = loss + a.span_reg * span_penalty(model)
             opt.zero_grad(set_to_none=True)
             opt_span.zero_grad(set_to_none=True)
@@ -373,6 +388,11 @@ def main():
     ap.add_argument("--init", help="start from this checkpoint's weights (continue training)")
     ap.add_argument("--skip-stage1", action="store_true", help="with --init: only train the off-ramps")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--teacher", help="sst2: teacher-sst2.pt (edgebert_teacher.py) to distil from")
+    ap.add_argument("--emb-lr", type=float, default=0.0,
+                    help="with --train-emb: peak lr of the word table (default --lr)")
+    ap.add_argument("--kd-temp", type=float, default=2.0)
+    ap.add_argument("--kd-alpha", type=float, default=0.5)
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -402,6 +422,14 @@ def main():
         train_rows = [r for r in train_rows if len(r[0].split()) >= a.min_words]
     if a.max_steps:
         train_rows = train_rows[:a.max_steps * a.bs]
+    tab = None
+    if a.teacher:
+        tab = torch.load(a.teacher)
+        # the teacher's augmented phrases, labelled with its own decision
+        aug = [(t, labels[int(tab["logits"][t].argmax())]) for t in tab.get("augmented", [])]
+        train_rows = train_rows + aug
+        log(f"distilling from {a.teacher} (T {a.kd_temp}, alpha {a.kd_alpha}): "
+            f"{len(aug)} augmented phrases")
     train = encode(tok, train_rows, lab, a.max_len)
     dev = encode(tok, dev_rows, lab, a.max_len)
     log(f"{a.task}: {len(train)} train, {len(hold_rows)} held-out, {len(dev)} eval, labels {labels}")
@@ -424,7 +452,10 @@ def main():
     if a.skip_stage1:
         log("stage 1 skipped")
     else:
-        train_backbone(model, train, dev, a, rng, None)
+        teacher = None
+        if tab:
+            teacher = torch.stack([tab["logits"][" ".join(t.split())] for t, _ in train_rows])
+        train_backbone(model, train, dev, a, rng, None, teacher)
     t1 = time.time()
     log(f"stage 1 done in {t1 - t_start:.0f}s")
     save(model, labels, os.path.join(a.out, f"{a.task}-stage1.pt"), {})
