@@ -202,9 +202,10 @@ END_TEST
 START_TEST(back_to_back_sentences_meet_the_default_target)
 {
 	static const char *const texts[] = {
-		"there is little here that you have not seen before .",	/* exits at 2, slows down */
+		/* exits at 2, after the rest ran at the lowest point */
+		"the emotions are raw and will strike a nerve with anyone who 's ever had family trauma .",
 		"the primitive force of this film bubbles up from memory .",	/* needs all 12 */
-		"there is little here that you have not seen before .",
+		"the emotions are raw and will strike a nerve with anyone who 's ever had family trauma .",
 		"the primitive force of this film bubbles up from memory .",
 	};
 	enum eb_exit_policy kinds[] = { EB_EXIT_PAPER, EB_EXIT_REPREDICT };

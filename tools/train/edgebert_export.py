@@ -160,6 +160,24 @@ def choose_threshold(H, pred, y, lut, budget, labels):
     return round(best, 3)
 
 
+def write_eval_fixture(fixtures, task, rows, H, pred, y, thr, lut):
+    """tests/fixtures/eval-TASK.tsv (the reference sentences, labels as the
+    data set writes them) and eval-TASK.expect: what edgebert-eval must
+    print for it, from the float64 reference outputs."""
+    with open(os.path.join(fixtures, "eval-%s.tsv" % task), "w", encoding="utf-8") as f:
+        f.write("sentence\tlabel\n")
+        f.writelines("%s\t%s\n" % (t.strip(), l) for t, l in rows)
+    a_ee, a_pr, l_ee, l_pr = exit_stats(H, pred, y, thr, lut)
+    expect = {"sentences": len(rows), "threshold": thr,
+              "accuracy_final": float((pred[:, -1] == y).mean()),
+              "accuracy_early_exit": a_ee, "accuracy_predictor": a_pr,
+              "avg_exit_layer_ee": l_ee, "avg_exit_layer_predictor": l_pr}
+    with open(os.path.join(fixtures, "eval-%s.expect" % task), "w") as f:
+        f.write("# edgebert-eval --json on eval-%s.tsv: tools/train/edgebert_export.py, "
+                "from tools/ref/reference.py's float64 outputs\n" % task)
+        f.writelines("%s %.17g\n" % kv for kv in expect.items())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=DEFAULT_DATA)
@@ -245,14 +263,20 @@ def main():
         import reference
         em = ebm_reader.load(path)
         w = em["tasks"][task]
+        ref_H, ref_pred = [], []
         for text, label in ev_rows[:a.ref_count]:
             ids = tok.encode(text, a.max_len)
             ref_lines.append("text %s\n" % text.strip())
             ref_lines.append("case %s %d %s types %s\n" % (task, len(ids), " ".join(map(str, ids)),
                                                           " ".join("0" for _ in ids)))
-            for l, (h, logits) in enumerate(reference.forward(em, w, ids, [0] * len(ids))):
+            outs = reference.forward(em, w, ids, [0] * len(ids))
+            for l, (h, logits) in enumerate(outs):
                 ref_lines.append("layer %d %.17g %s\n" % (l + 1, h, " ".join("%.17g" % v for v in logits)))
-            # cross-check: our PyTorch graph (float32) gives the same outputs
+            ref_H.append([h for h, _ in outs])
+            ref_pred.append([int(np.argmax(lo)) for _, lo in outs])
+        write_eval_fixture(os.path.dirname(a.ref), task, ev_rows[:a.ref_count],
+                           np.array(ref_H), np.array(ref_pred),
+                           np.array([lab[l] for _, l in ev_rows[:a.ref_count]]), thr, lut)
         print(f"wrote {path} ({size} bytes)", flush=True)
     with open(os.path.join(a.models, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=1)
