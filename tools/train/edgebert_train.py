@@ -184,7 +184,7 @@ def train_backbone(model, train, dev, a, rng, prune_at_epoch, teacher=None):
             logits = model(ids, lens, ramps="last")
             loss = F.cross_entropy(logits, y, label_smoothing=a.smooth)
             if teacher is not None:
-                # distillation from the bag-of-embeddings teacher (soft
+                # distillation from edgebert_teacher.py's logits (soft
                 # targets at temperature T, mixed with the hard labels)
                 T = a.kd_temp
                 kd = F.kl_div(F.log_softmax(logits / T, -1), F.softmax(teacher[b] / T, -1),
@@ -388,11 +388,13 @@ def main():
     ap.add_argument("--init", help="start from this checkpoint's weights (continue training)")
     ap.add_argument("--skip-stage1", action="store_true", help="with --init: only train the off-ramps")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--teacher", help="sst2: teacher-sst2.pt (edgebert_teacher.py) to distil from")
+    ap.add_argument("--teacher", help="sst2: distil from this edgebert_teacher.py file (its "
+                    "logits on the training phrases, and its augmented phrases)")
+    ap.add_argument("--kd-temp", type=float, default=2.0, help="distillation temperature T")
+    ap.add_argument("--kd-alpha", type=float, default=0.5,
+                    help="weight of the distillation term (1 - it: cross-entropy)")
     ap.add_argument("--emb-lr", type=float, default=0.0,
                     help="with --train-emb: peak lr of the word table (default --lr)")
-    ap.add_argument("--kd-temp", type=float, default=2.0)
-    ap.add_argument("--kd-alpha", type=float, default=0.5)
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
