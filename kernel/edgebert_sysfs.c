@@ -61,51 +61,52 @@ static ssize_t opp_table_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(opp_table);
 
-static ssize_t min_opp_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
+/* min_opp and max_opp: one end each of the administrator's OPP window. */
+static ssize_t opp_window_show(struct device *dev, char *buf, bool upper)
 {
 	u32 min, max;
 
 	eb_dvfs_get_window(dev_to_eb(dev), &min, &max);
-	return sysfs_emit(buf, "%u\n", min);
+	return sysfs_emit(buf, "%u\n", upper ? max : min);
 }
 
-static ssize_t min_opp_store(struct device *dev, struct device_attribute *attr,
-			     const char *buf, size_t count)
+static ssize_t opp_window_store(struct device *dev, const char *buf,
+				size_t count, bool upper)
 {
 	struct eb_device *ebdev = dev_to_eb(dev);
 	u32 min, max;
 	int ret;
 
 	eb_dvfs_get_window(ebdev, &min, &max);
-	ret = kstrtou32(buf, 0, &min);
+	ret = kstrtou32(buf, 0, upper ? &max : &min);
 	if (!ret)
 		ret = eb_dvfs_set_window(ebdev, min, max);
 	return ret ? ret : count;
+}
+
+static ssize_t min_opp_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return opp_window_show(dev, buf, false);
+}
+
+static ssize_t min_opp_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	return opp_window_store(dev, buf, count, false);
 }
 static DEVICE_ATTR_RW(min_opp);
 
 static ssize_t max_opp_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
-	u32 min, max;
-
-	eb_dvfs_get_window(dev_to_eb(dev), &min, &max);
-	return sysfs_emit(buf, "%u\n", max);
+	return opp_window_show(dev, buf, true);
 }
 
 static ssize_t max_opp_store(struct device *dev, struct device_attribute *attr,
 			     const char *buf, size_t count)
 {
-	struct eb_device *ebdev = dev_to_eb(dev);
-	u32 min, max;
-	int ret;
-
-	eb_dvfs_get_window(ebdev, &min, &max);
-	ret = kstrtou32(buf, 0, &max);
-	if (!ret)
-		ret = eb_dvfs_set_window(ebdev, min, max);
-	return ret ? ret : count;
+	return opp_window_store(dev, buf, count, true);
 }
 static DEVICE_ATTR_RW(max_opp);
 
