@@ -5,8 +5,10 @@
 #                   "N passed, N failed" line
 #   make demo       boot the VM with the device and run the demo
 #   make check-asan host suites under ASan/UBSan
-#   make install    library, headers, pkg-config file, tools (PREFIX, DESTDIR)
-#   make lint       checkpatch --strict and sparse on the kernel module
+#   make install    library, headers, pkg-config file, tools, man pages
+#                   (PREFIX, DESTDIR)
+#   make lint       checkpatch --strict and sparse on the kernel module; groff
+#                   warnings of the man pages
 #
 # Layout: runtime/core/*.c is the OS-free compute core (also compiled into the
 # QEMU device), runtime/*.c the rest of libedgebert, tools/cli/NAME.c one tool
@@ -114,6 +116,9 @@ install: lib tools
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/edgebert/*.h $(DESTDIR)$(PREFIX)/include/edgebert/
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 man/man3/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 # The kernel module (top-level Kbuild). Objects land next to the sources, as
 # with any M= build.
@@ -150,6 +155,7 @@ demo: all
 
 lint: $(DEPS_OK)
 	tools/kernel-lint.sh $(KDIR)
+	cd man && groff -man -ww -z -Tutf8 man3/*.3 man7/*.7 && echo "man pages: clean"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
