@@ -6,7 +6,7 @@
 #   make demo       boot the VM with the device and run the demo
 #   make check-asan host suites under ASan/UBSan
 #   make install    library, headers, pkg-config file, tools, man pages
-#                   (PREFIX, DESTDIR)
+#                   (PREFIX, DESTDIR); make man: the tools' pages from --help
 #   make lint       checkpatch --strict and sparse on the kernel module; groff
 #                   warnings of the man pages
 #
@@ -38,6 +38,7 @@ TESTLIB    := $(sort $(wildcard tests/lib/*.c))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TESTLIB_OBJS := $(TESTLIB:%.c=$(BUILD)/obj/%.o)
 TOOLS      := $(TOOL_SRCS:tools/cli/%.c=$(BUILD)/bin/%)
+TOOL_MANS  := $(TOOL_SRCS:tools/cli/%.c=$(BUILD)/man/man1/%.1)
 HOST_BINS  := $(HOST_TESTS:tests/host/%.c=$(BUILD)/tests/host/%)
 VM_BINS    := $(VM_TESTS:tests/vm/%.c=$(BUILD)/tests/vm/%)
 
@@ -49,7 +50,7 @@ QEMU       := $(BUILD)/qemu-system-x86_64
 EBREF      := $(BUILD)/tests/qemu/ebref
 
 .PHONY: all lib tools tests module qemu check check-host check-vm check-asan asan install \
-	demo lint clean deps
+	demo lint clean deps man
 .DEFAULT_GOAL := all
 # Keep the objects of tools and tests (make would delete them as intermediates).
 .SECONDARY:
@@ -65,6 +66,12 @@ deps: $(DEPS_OK)
 
 lib: $(LIBA) $(LIBSO)
 tools: $(TOOLS)
+man: $(TOOL_MANS)
+
+# The tools' man pages, from their --help.
+$(BUILD)/man/man1/%.1: $(BUILD)/bin/% tools/help2man.sh
+	@mkdir -p $(@D)
+	tools/help2man.sh $< > $@
 tests: $(HOST_BINS) $(VM_BINS) $(EBREF)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
@@ -104,7 +111,7 @@ $(EBREF): $(BUILD)/obj/tools/qemu/tests/ebref.o $(CORE_SRCS:%.c=$(BUILD)/obj/%.o
 	$(CC) $(CFLAGS) -o $@ $^ -lm
 
 # Library, headers (with the uapi ones apps need for raw ioctls), tools.
-install: lib tools
+install: lib tools man
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/edgebert \
 		$(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
@@ -116,7 +123,9 @@ install: lib tools
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/edgebert/*.h $(DESTDIR)$(PREFIX)/include/edgebert/
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 $(TOOL_MANS) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/man3/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
@@ -153,9 +162,10 @@ check-asan: asan
 demo: all
 	tools/demo.sh
 
-lint: $(DEPS_OK)
+lint: $(DEPS_OK) man
 	tools/kernel-lint.sh $(KDIR)
-	cd man && groff -man -ww -z -Tutf8 man3/*.3 man7/*.7 && echo "man pages: clean"
+	cd man && groff -man -ww -z -Tutf8 man3/*.3 man7/*.7 $(abspath $(TOOL_MANS))
+	@echo "man pages: clean"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -17,7 +17,7 @@ static const char usage[] =
 "                     [--backend auto|cpu|device] [--json] [--verbose]\n"
 "\n"
 "Evaluate a task of an EdgeBERT model (.ebm) on labelled sentences with the\n"
-"C runtime, and print:\n"
+"C runtime. It prints:\n"
 "\n"
 "  accuracy_final            accuracy at the last layer (no early exit)\n"
 "  accuracy_early_exit       with plain entropy early exit: the sentence\n"
