@@ -51,9 +51,11 @@ static int eb_envm_program(struct eb_device *ebdev, struct eb_bo *bo,
 {
 	dma_addr_t src = bo->plist_dma + offset / ebdev->caps.page_size *
 			 sizeof(*bo->plist);
-	u32 status;
+	unsigned long left = EB_ENVM_TIMEOUT;
+	u32 status, generation;
 	int ret;
 
+	generation = eb_read(ebdev, EB_ENVM_GENERATION);
 	reinit_completion(&ebdev->envm_done);
 	eb_write(ebdev, EB_ENVM_SRC_LO, lower_32_bits(src));
 	eb_write(ebdev, EB_ENVM_SRC_HI, upper_32_bits(src));
@@ -62,10 +64,16 @@ static int eb_envm_program(struct eb_device *ebdev, struct eb_bo *bo,
 
 	/*
 	 * Not interruptible: the device reads the BO's pages until it is
-	 * done, so the BO must outlive the operation.
+	 * done, so the BO must outlive the operation. A device reset also
+	 * wakes us (it abandons the operation); one that came before the
+	 * command leaves the device busy, and we wait on.
 	 */
-	if (!wait_for_completion_timeout(&ebdev->envm_done, EB_ENVM_TIMEOUT) &&
-	    eb_read(ebdev, EB_ENVM_STATUS) & EB_ENVM_STATUS_BUSY) {
+	do {
+		left = wait_for_completion_timeout(&ebdev->envm_done, left);
+		status = eb_read(ebdev, EB_ENVM_STATUS);
+	} while (left && (status & EB_ENVM_STATUS_BUSY));
+
+	if (status & EB_ENVM_STATUS_BUSY) {
 		drm_err(&ebdev->drm, "eNVM programming timed out\n");
 		/* A reset abandons the operation and its DMA. */
 		eb_job_request_reset(ebdev, EDGEBERT_RESET_DEVICE_ERROR);
@@ -74,10 +82,11 @@ static int eb_envm_program(struct eb_device *ebdev, struct eb_bo *bo,
 					 1000, 1000000);
 		return ret ? ret : -ETIMEDOUT;
 	}
-
-	status = eb_read(ebdev, EB_ENVM_STATUS);
 	if (status & EB_ENVM_STATUS_ERROR)
 		return eb_envm_error(eb_read(ebdev, EB_ENVM_ERROR));
+	/* Not committed: a device reset abandoned it (the old image stays). */
+	if (eb_read(ebdev, EB_ENVM_GENERATION) == generation)
+		return -EIO;
 	return 0;
 }
 

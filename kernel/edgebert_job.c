@@ -364,6 +364,8 @@ static void eb_job_reset(struct eb_device *ebdev, struct drm_sched_job *bad,
 
 	atomic64_inc(&ebdev->stats.resets);
 	eb_nl_reset(ebdev, reason);
+	/* The reset abandoned any eNVM program: wake its caller. */
+	eb_envm_irq(ebdev);
 
 	drm_sched_resubmit_jobs(&ebdev->sched);
 	enable_irq(ebdev->irq[EB_VEC_COMPLETION]);

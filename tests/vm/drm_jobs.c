@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "edgebert_cmd.h"
@@ -500,6 +502,60 @@ START_TEST(test_fault_dvfs_refused)
 }
 END_TEST
 
+/*
+ * A device reset while an eNVM program waits behind a hung job (the device
+ * programs only between jobs) abandons the program: the ioctl fails with
+ * -EIO as soon as the reset is done, not after its own 30 s timeout, and
+ * the committed image is unchanged. The next program works.
+ */
+START_TEST(test_fault_hang_abandons_envm_program)
+{
+	uint32_t cmd = cmdbuf_new(eb_vm_fd, EDGEBERT_CMD_NOP, 0), h[1] = { cmd };
+	struct drm_edgebert_envm_info a = { 0 }, b = { 0 };
+	struct drm_edgebert_envm_program p = { .size = 8192 };
+	struct drm_edgebert_event_job ev;
+	struct drm_edgebert_submit s;
+	struct timespec t0, t1;
+	volatile uint32_t *regs;
+	uint8_t *img;
+	double secs;
+
+	if (!has_faults())
+		return;
+	regs = fault_regs();
+	ck_assert_ptr_nonnull((void *)regs);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &a), 0);
+	p.handle = bo_new(eb_vm_fd, 8192, 0);
+	img = bo_map(eb_vm_fd, p.handle, 8192);
+	memset(img, 0x5a, 8192);
+	munmap(img, 8192);
+
+	regs[0x600 / 4] = 1u << 0;	/* the next job hangs */
+	submit_init(&s, h, 1);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
+	usleep(200 * 1000);		/* let the device fetch it */
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), -EIO);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(secs < 20.0, "ENVM_PROGRAM returned after %.1f s", secs);
+	ck_assert_int_eq(read_event(eb_vm_fd, &ev, 60000), 0);
+	ck_assert_uint_eq(ev.status, EDGEBERT_JOB_TIMEOUT);
+
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &b), 0);
+	ck_assert_uint_eq(b.generation, a.generation);
+	ck_assert_uint_eq(b.image_crc32, a.image_crc32);
+	ck_assert_uint_eq(b.image_size, a.image_size);
+
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_PROGRAM, &p), 0);
+	ck_assert_int_eq(eb_vm_ioctl(eb_vm_fd, DRM_IOCTL_EDGEBERT_ENVM_INFO, &b), 0);
+	ck_assert_uint_eq(b.generation, a.generation + 1);
+	ck_assert_uint_eq(b.image_size, 8192);
+	munmap((void *)regs, 4096);
+}
+END_TEST
+
 /* A hung job of one client; another client's queued job still completes. */
 START_TEST(test_fault_hang_innocent_survives)
 {
@@ -690,6 +746,7 @@ Suite *eb_test_suite(void)
 	tcase_add_test(tf, test_fault_fail);
 	tcase_add_test(tf, test_fault_corrupt_completion);
 	tcase_add_test(tf, test_fault_hang_innocent_survives);
+	tcase_add_test(tf, test_fault_hang_abandons_envm_program);
 	tcase_add_test(tf, test_fault_dvfs_refused);
 	tcase_add_test(tf, test_fault_fatal_idle_resets);
 	tcase_add_test(tf, test_unbind_with_jobs_in_flight);
