@@ -627,18 +627,6 @@ START_TEST(test_fault_fatal_idle_resets)
 }
 END_TEST
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int f = open(path, O_WRONLY), ret = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, val, strlen(val)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
-
 /*
  * Unbinding the driver with a job hung on the device, one queued on the
  * ring behind it and one waiting for the first on its entity: the device
@@ -693,14 +681,14 @@ START_TEST(test_unbind_with_jobs_in_flight)
 	ck_assert_int_eq(eb_vm_ioctl(f, DRM_IOCTL_EDGEBERT_SUBMIT, &s), 0);
 	usleep(200000);
 
-	ck_assert_int_eq(sysfs_write("/sys/bus/pci/drivers/edgebert/unbind", addr), 0);
+	ck_assert_int_eq(eb_vm_sysfs_write("/sys/bus/pci/drivers/edgebert/unbind", addr), 0);
 	/* Checked after the rebind, which the suites after this one need. */
 	submit_init(&s, h, 1);
 	ret = eb_vm_ioctl(f, DRM_IOCTL_EDGEBERT_SUBMIT, &s);
 	ev1 = read_event(f, &ev[0], 10000);
 	ev2 = read_event(f, &ev[1], 10000);
 	close(f);
-	ck_assert_int_eq(sysfs_write("/sys/bus/pci/drivers/edgebert/bind", addr), 0);
+	ck_assert_int_eq(eb_vm_sysfs_write("/sys/bus/pci/drivers/edgebert/bind", addr), 0);
 
 	ck_assert_int_eq(ret, -ENODEV);
 	ck_assert_int_eq(ev1, 0);

@@ -31,19 +31,6 @@ static int sysfs_get(const char *name, char *buf, size_t len)
 	return 0;
 }
 
-/* Write with one write(2), so the driver's errno comes back. */
-static int sysfs_put(const char *name, const char *val)
-{
-	int f = open(name, O_WRONLY), ret = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, val, strlen(val)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
-
 static unsigned int parse_table(const char *buf, unsigned int f[], unsigned int v[])
 {
 	unsigned int n = 0;
@@ -88,28 +75,28 @@ START_TEST(test_opp_table_write)
 	p = buf;
 	for (i = 0; i < n - 1; i++)
 		p += sprintf(p, "%u %u\n", f[i] - 1000, v[i]);
-	ck_assert_int_eq(sysfs_put(DVFS "opp_table", buf), 0);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "opp_table", buf), 0);
 	ck_assert_int_eq(sysfs_get(DVFS "max_opp", buf, sizeof(buf)), 0);
 	ck_assert_uint_eq(strtoul(buf, NULL, 0), n - 2);
 
 	/* Not monotonic. */
 	sprintf(buf, "%u %u\n%u %u\n", f[1], v[1], f[0], v[0]);
-	ck_assert_int_eq(sysfs_put(DVFS "opp_table", buf), -EINVAL);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "opp_table", buf), -EINVAL);
 	/* Faster than the law allows at that voltage. */
 	sprintf(buf, "%u %u\n", f[1] + 1000, v[0]);
-	ck_assert_int_eq(sysfs_put(DVFS "opp_table", buf), -ERANGE);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "opp_table", buf), -ERANGE);
 	/* Voltage outside the device's limits. */
 	sprintf(buf, "%u %u\n", f[0], v[n - 1] + 1);
-	ck_assert_int_eq(sysfs_put(DVFS "opp_table", buf), -ERANGE);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "opp_table", buf), -ERANGE);
 	sprintf(buf, "%u %u\n", f[0], v[0] - 1);
-	ck_assert_int_eq(sysfs_put(DVFS "opp_table", buf), -ERANGE);
-	ck_assert_int_eq(sysfs_put(DVFS "opp_table", "garbage"), -EINVAL);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "opp_table", buf), -ERANGE);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "opp_table", "garbage"), -EINVAL);
 
 	/* Restore. */
-	ck_assert_int_eq(sysfs_put(DVFS "opp_table", orig), 0);
-	ck_assert_int_eq(sysfs_put(DVFS "max_opp", "100"), -EINVAL);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "opp_table", orig), 0);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "max_opp", "100"), -EINVAL);
 	sprintf(buf, "%u", n - 1);
-	ck_assert_int_eq(sysfs_put(DVFS "max_opp", buf), 0);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "max_opp", buf), 0);
 	ck_assert_int_eq(sysfs_get(DVFS "opp_table", buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, orig);
 }
@@ -121,11 +108,11 @@ START_TEST(test_window_clamps_requests)
 	int fd = eb_vm_open();
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(sysfs_put(DVFS "min_opp", "2"), 0);
-	ck_assert_int_eq(sysfs_put(DVFS "max_opp", "1"), -EINVAL);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "min_opp", "2"), 0);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "max_opp", "1"), -EINVAL);
 	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), 0);
 	ck_assert_uint_eq(r.granted_opp, 2);
-	ck_assert_int_eq(sysfs_put(DVFS "min_opp", "0"), 0);
+	ck_assert_int_eq(eb_vm_sysfs_write(DVFS "min_opp", "0"), 0);
 	ck_assert_int_eq(eb_vm_ioctl(fd, DRM_IOCTL_EDGEBERT_DVFS_REQUEST, &r), 0);
 	ck_assert_uint_eq(r.granted_opp, 0);
 	close(fd);

@@ -42,7 +42,6 @@ static inline int eb_vm_open(void)
 	return -1;
 }
 
-/* ioctl returning 0 or -errno. */
 /* The render node shared by a suite's tests: its checked fixture. */
 static int eb_vm_fd __attribute__((unused)) = -1;
 
@@ -59,9 +58,23 @@ static inline void eb_vm_teardown(void)
 	eb_vm_fd = -1;
 }
 
+/* ioctl returning 0 or -errno. */
 static inline int eb_vm_ioctl(int fd, unsigned long req, void *arg)
 {
 	return drmIoctl(fd, req, arg) ? -errno : 0;
+}
+
+/* Write a sysfs file with one write(2), so the driver's errno comes back. */
+static inline int eb_vm_sysfs_write(const char *path, const char *val)
+{
+	int f = open(path, O_WRONLY), ret = 0;
+
+	if (f < 0)
+		return -errno;
+	if (write(f, val, strlen(val)) < 0)
+		ret = -errno;
+	close(f);
+	return ret;
 }
 
 /* Value of property NAME in EB_DEVICE_PROPS (tests/README.md), or DEF. */

@@ -135,7 +135,7 @@ def augment(rows, n, min_words, seed):
     return out
 
 
-def combine(a, train_rows, hold):
+def combine(a, hold):
     """Average several teachers' logits (bow/cnn/lstm files) into one."""
     tabs = [torch.load(p) for p in a.combine]
     table = {}
@@ -185,7 +185,7 @@ def main():
     tr = [(tok.encode(t, 64)[1:-1] or [tok.unk], int(l)) for t, l in train_rows]
     ho = [(tok.encode(t, 64)[1:-1] or [tok.unk], int(l)) for t, l in hold_rows]
     if a.kind == "combine":
-        combine(a, train_rows, ho)
+        combine(a, ho)
         return
     model = KINDS[a.kind](len(tok.vocab), a)
     # sparse word tables: only the rows of a batch's words move
